@@ -1,0 +1,38 @@
+import type { Readable } from 'node:stream'
+import type { ByteRange } from '../conditional/range.js'
+
+/** A body to hand to Fastify: a Buffer is sent in one write, a stream is piped. */
+export type Body = Buffer | Readable
+
+/**
+ * One selected representation, whatever its source: its metadata for the HTTP decisions, and how to
+ * read it. Every source kind (file, buffer, stream, ranged store) is turned into one of these, so the
+ * HTTP semantics have one code path.
+ */
+export interface Entity {
+  /** Length in bytes; undefined for a stream of unknown length. */
+  readonly size: number | undefined
+  readonly etag: string | undefined
+  /** Last modification, in epoch milliseconds rounded down to whole seconds (HTTP-date precision). */
+  readonly lastModified: number | undefined
+  /** Whether open() can read a byte range. */
+  readonly rangeable: boolean
+  /** The name to suggest when the caller gives none. */
+  readonly filename: string
+  /** Opens the whole body, or one inclusive range of it. */
+  open: (range?: ByteRange) => Body | Promise<Body>
+  /**
+   * Reads several ranges in order, for multipart bodies. Optional: without it each range is open()ed
+   * in turn.
+   */
+  parts?: (ranges: readonly ByteRange[]) => AsyncIterable<Uint8Array>
+  /** Frees what the entity holds (a file descriptor); called exactly once, after the response. */
+  release: () => void
+}
+
+export const noop = (): void => {}
+
+/** Rounds a time down to whole seconds, the precision of Last-Modified and its comparisons. */
+export function toHttpTime (ms: number): number {
+  return Math.floor(ms / 1000) * 1000
+}

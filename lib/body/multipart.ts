@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto'
+import type { ByteRange } from '../conditional/range.js'
+import { contentRange } from '../http/content-range.js'
+
+export interface MultipartLayout {
+  boundary: string
+  /** The part headers, each preceded by the delimiter (and the CRLF ending the previous part). */
+  heads: Buffer[]
+  /** The close delimiter. */
+  tail: Buffer
+  /** Exact body length, known before the first byte is sent (as Starlette computes it). */
+  length: number
+}
+
+/** A boundary that cannot occur by chance in the parts (RFC 2046 section 5.1.1: up to 70 characters). */
+export function newBoundary (): string {
+  return randomBytes(12).toString('hex')
+}
+
+/**
+ * Lays out a multipart/byteranges body (RFC 9110 section 14.6) with CRLF line ends, so that the total
+ * length is known before streaming starts.
+ */
+export function multipartLayout (ranges: readonly ByteRange[], size: number, contentType: string, boundary: string): MultipartLayout {
+  const heads: Buffer[] = []
+  let length = 0
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i]!
+    const head = Buffer.from(
+      `${i === 0 ? '' : '\r\n'}--${boundary}\r\nContent-Type: ${contentType}\r\nContent-Range: ${contentRange(range, size)}\r\n\r\n`,
+      'latin1'
+    )
+    heads.push(head)
+    length += head.length + range.end - range.start + 1
+  }
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1')
+  return { boundary, heads, tail, length: length + tail.length }
+}

@@ -1,0 +1,56 @@
+import { Readable } from 'node:stream'
+import type { ReadableStream } from 'node:stream/web'
+import { noop, type Entity } from './entity.js'
+
+export function isNodeReadable (value: unknown): value is Readable {
+  return value instanceof Readable || (typeof value === 'object' && value !== null &&
+    typeof (value as Readable).pipe === 'function' && typeof (value as Readable).on === 'function' &&
+    typeof (value as Readable).read === 'function')
+}
+
+export function isWebStream (value: unknown): value is ReadableStream {
+  return typeof value === 'object' && value !== null && typeof (value as ReadableStream).getReader === 'function'
+}
+
+export function isAsyncIterable (value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === 'object' && value !== null &&
+    typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+}
+
+/** Turns any stream-like value (Node Readable, web ReadableStream, async iterable) into a Node Readable. */
+export function toReadable (value: Readable | ReadableStream | AsyncIterable<unknown> | NodeJS.ReadableStream): Readable {
+  if (value instanceof Readable) return value
+  if (isWebStream(value)) return Readable.fromWeb(value)
+  if (isNodeReadable(value)) return new Readable().wrap(value)
+  return Readable.from(value as AsyncIterable<unknown>, { objectMode: false })
+}
+
+/**
+ * A one-shot stream entity: no range, sent as it comes, chunked unless the caller knows the size.
+ * A stream that is never sent (a 304, say) is destroyed so its producer stops.
+ */
+export function streamEntity (
+  value: Readable | ReadableStream | AsyncIterable<unknown>,
+  size: number | undefined,
+  etag: string | undefined,
+  lastModified: number | undefined
+): Entity {
+  let opened = false
+  return {
+    size,
+    etag,
+    lastModified,
+    rangeable: false,
+    filename: 'download',
+    open: () => {
+      opened = true
+      return toReadable(value)
+    },
+    release: () => {
+      if (opened) return
+      if (isNodeReadable(value)) value.destroy()
+      else if (isWebStream(value)) value.cancel().catch(noop)
+      else if (typeof (value as AsyncGenerator).return === 'function') (value as AsyncGenerator).return(undefined).catch(noop)
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import createError from '@fastify/error'
+
+// Every error the plugin sends or throws; codes are stable and part of the public API.
+
+/** The path does not name a regular file under the root (missing, a directory, or an ignored dotfile). */
+export const FST_DOWNLOADS_NOT_FOUND = createError('FST_DOWNLOADS_NOT_FOUND', 'File not found', 404)
+
+/** The path tries to leave the root (`..`, absolute, NUL, backslash, encoded forms, symlink out). */
+export const FST_DOWNLOADS_PATH_FORBIDDEN = createError('FST_DOWNLOADS_PATH_FORBIDDEN', 'Path is not allowed', 403)
+
+/** A dotfile segment with `dotfiles: 'deny'`. */
+export const FST_DOWNLOADS_DOTFILE_DENIED = createError('FST_DOWNLOADS_DOTFILE_DENIED', 'Access to dotfiles is denied', 403)
+
+/** The operating system refused to read the file (EACCES, EPERM). */
+export const FST_DOWNLOADS_ACCESS_DENIED = createError('FST_DOWNLOADS_ACCESS_DENIED', 'Access to the file is denied', 403)
+
+/** If-Match or If-Unmodified-Since failed (RFC 9110 section 13.1.1 and 13.1.4). */
+export const FST_DOWNLOADS_PRECONDITION_FAILED = createError('FST_DOWNLOADS_PRECONDITION_FAILED', 'Precondition failed', 412)
+
+/** No requested range overlaps the representation (RFC 9110 section 15.5.17). */
+export const FST_DOWNLOADS_RANGE_NOT_SATISFIABLE = createError('FST_DOWNLOADS_RANGE_NOT_SATISFIABLE', 'Range not satisfiable', 416)
+
+/** A body source failed before its first byte was sent. */
+export const FST_DOWNLOADS_SOURCE_FAILED = createError('FST_DOWNLOADS_SOURCE_FAILED', 'The download source failed', 500)
+
+/** reply.download()/inline() was called with something that is not a source (a programming error). */
+export const FST_DOWNLOADS_INVALID_SOURCE = createError('FST_DOWNLOADS_INVALID_SOURCE', 'Invalid download source: %s', 500, TypeError)
+
+/** A plugin or per-call option is invalid (a programming error, reported at registration where possible). */
+export const FST_DOWNLOADS_INVALID_OPTION = createError('FST_DOWNLOADS_INVALID_OPTION', 'Invalid option %s: %s', 500, TypeError)
+
+/** The `root` option is missing, not a directory, or cannot be read. */
+export const FST_DOWNLOADS_INVALID_ROOT = createError('FST_DOWNLOADS_INVALID_ROOT', 'Invalid root %s: %s', 500, TypeError)
+
+export const errorCodes = {
+  FST_DOWNLOADS_NOT_FOUND,
+  FST_DOWNLOADS_PATH_FORBIDDEN,
+  FST_DOWNLOADS_DOTFILE_DENIED,
+  FST_DOWNLOADS_ACCESS_DENIED,
+  FST_DOWNLOADS_PRECONDITION_FAILED,
+  FST_DOWNLOADS_RANGE_NOT_SATISFIABLE,
+  FST_DOWNLOADS_SOURCE_FAILED,
+  FST_DOWNLOADS_INVALID_SOURCE,
+  FST_DOWNLOADS_INVALID_OPTION,
+  FST_DOWNLOADS_INVALID_ROOT
+} as const

@@ -1,0 +1,109 @@
+import { channel } from 'node:diagnostics_channel'
+import { unlink } from 'node:fs'
+import type { Readable } from 'node:stream'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ByteRange } from '../conditional/range.js'
+import type { CleanupFunction, DownloadOutcome } from '../types.js'
+
+/** Published once per download, with the request, for metrics and audit logs. */
+export const outcomeChannel = channel('fastify-downloads:outcome')
+
+export interface OutcomeMessage {
+  request: FastifyRequest
+  reply: FastifyReply
+  outcome: DownloadOutcome
+}
+
+/**
+ * The life of one download, from the call of download()/inline() to the end of the response. It ends
+ * exactly once, on whichever comes first of onResponse and the raw response's `close` (which also
+ * fires when the client walks away mid-body, where onResponse may not), then frees the entity, deletes
+ * the file if asked, runs the cleanup functions and publishes the outcome, after the response is out.
+ */
+export class DownloadTracker {
+  readonly #reply: FastifyReply
+  readonly #started = performance.now()
+  #finished = false
+  #ended = false
+  bytesSent = 0
+  error: Error | undefined
+  range: ByteRange | undefined
+  ranges: ByteRange[] | undefined
+  /** Frees the entity (closes a descriptor); set once the entity exists. */
+  release: (() => void) | undefined
+  /** A file to delete after the response (deleteAfter). */
+  deletePath: string | undefined
+  cleanup: readonly CleanupFunction[]
+
+  constructor (reply: FastifyReply, cleanup: readonly CleanupFunction[]) {
+    this.#reply = reply
+    this.cleanup = cleanup
+    const raw = reply.raw
+    raw.once('finish', () => { this.#finished = true })
+    raw.once('close', () => this.end())
+  }
+
+  /** Counts the body bytes that leave through a stream, and remembers a stream error for the outcome. */
+  track (body: Readable): void {
+    // Listen for data only once Fastify pipes the body: a 'data' listener added earlier would start the
+    // flow before the response is attached, and lose the bytes.
+    this.#reply.raw.once('pipe', (source: Readable) => {
+      if (source !== body) return
+      body.on('data', (chunk: Buffer | string) => {
+        this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+      })
+    })
+    body.once('error', (err) => { this.error ??= err })
+  }
+
+  /** Records a body sent in one write: it counts only if the response finished. */
+  trackBuffer (length: number): void {
+    this.#reply.raw.once('finish', () => { this.bytesSent += length })
+  }
+
+  /** onResponse: the response was written completely. */
+  finish (): void {
+    this.#finished = true
+    this.end()
+  }
+
+  end (): void {
+    if (this.#ended) return
+    this.#ended = true
+    const outcome: DownloadOutcome = {
+      statusCode: this.#reply.raw.statusCode,
+      bytesSent: this.bytesSent,
+      aborted: !this.#finished && !this.#reply.raw.writableFinished,
+      durationMs: performance.now() - this.#started
+    }
+    if (this.error !== undefined) outcome.error = this.error
+    if (this.range !== undefined) outcome.range = this.range
+    if (this.ranges !== undefined) outcome.ranges = this.ranges
+    this.release?.()
+    // Never before the response is out, never in the way of the next request.
+    setImmediate(() => { void this.#runCleanup(outcome) })
+  }
+
+  async #runCleanup (outcome: DownloadOutcome): Promise<void> {
+    const log = this.#reply.log
+    if (outcome.aborted) log.debug({ bytesSent: outcome.bytesSent }, 'download aborted by the client')
+    if (this.deletePath !== undefined) {
+      const path = this.deletePath
+      await new Promise<void>((resolve) => unlink(path, (err) => {
+        if (err !== null && err.code !== 'ENOENT') log.error({ err, path }, 'deleteAfter could not remove the file')
+        resolve()
+      }))
+    }
+    for (const fn of this.cleanup) {
+      try {
+        await fn(outcome)
+      } catch (err) {
+        log.error({ err }, 'download cleanup failed')
+      }
+    }
+    if (outcomeChannel.hasSubscribers) {
+      const message: OutcomeMessage = { request: this.#reply.request, reply: this.#reply, outcome }
+      outcomeChannel.publish(message)
+    }
+  }
+}

@@ -1,0 +1,130 @@
+import { statSync, realpathSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_ROOT } from './errors.js'
+import { cacheControl } from './http/cache-control.js'
+import type { CleanupFunction, DotfilesPolicy, DownloadOptions, FastifyDownloadsOptions, ThrottleOptions } from './types.js'
+
+/** Per-call settings after defaults are applied: what the request path reads. */
+export interface ResolvedOptions {
+  mediaType: string | undefined
+  headers: Record<string, string | number | string[]> | undefined
+  cacheControl: string | undefined
+  etag: boolean | string
+  lastModified: boolean | Date | number
+  acceptRanges: boolean
+  size: number | undefined
+  cleanup: readonly CleanupFunction[]
+  deleteAfter: boolean
+  throttle: Readonly<ThrottleOptions> | undefined
+  maxRanges: number
+}
+
+/** Plugin settings, validated once at registration and frozen. */
+export interface PluginSettings {
+  root: string
+  dotfiles: DotfilesPolicy
+  syncStat: boolean
+  cacheMaxFileSize: number
+  cacheMaxBytes: number
+  cacheMaxEntries: number
+  defaults: Readonly<ResolvedOptions>
+  /** The user's raw per-call defaults, merged under per-call options. */
+  rawDefaults: Readonly<DownloadOptions>
+}
+
+const DOTFILES: readonly DotfilesPolicy[] = ['ignore', 'deny', 'allow']
+
+function fail (name: string, why: string): never {
+  throw new FST_DOWNLOADS_INVALID_OPTION(name, why)
+}
+
+function check (opts: object, name: string, ok: (v: unknown) => boolean, why: string): void {
+  const value = (opts as Record<string, unknown>)[name]
+  if (value !== undefined && !ok(value)) fail(name, why)
+}
+
+const isBool = (v: unknown): boolean => typeof v === 'boolean'
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0
+const isPositive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0
+const isFn = (v: unknown): boolean => typeof v === 'function'
+
+/** Checks per-call options; cheap enough to run on each call that passes options. */
+export function validateDownloadOptions (opts: DownloadOptions): void {
+  if (typeof opts !== 'object' || opts === null) fail('options', 'must be an object')
+  check(opts, 'root', (v) => typeof v === 'string' || v instanceof URL, 'must be a path or a file: URL')
+  check(opts, 'mediaType', (v) => typeof v === 'string' && v !== '' && !/[\r\n\0]/.test(v), 'must be a media type string')
+  check(opts, 'headers', (v) => typeof v === 'object' && v !== null, 'must be an object of header values')
+  check(opts, 'maxAge', isCount, 'must be a whole number of seconds')
+  check(opts, 'immutable', isBool, 'must be a boolean')
+  check(opts, 'cacheControl', (v) => v === false || (typeof v === 'string' && !/[\r\n\0]/.test(v)), 'must be a string or false')
+  check(opts, 'etag', (v) => isBool(v) || (typeof v === 'string' && v !== ''), 'must be a boolean or an entity-tag string')
+  check(opts, 'lastModified', (v) => isBool(v) || v instanceof Date || (typeof v === 'number' && Number.isFinite(v)), 'must be a boolean, a Date or epoch milliseconds')
+  check(opts, 'acceptRanges', isBool, 'must be a boolean')
+  check(opts, 'size', isCount, 'must be a whole number of bytes')
+  check(opts, 'cleanup', (v) => isFn(v) || (Array.isArray(v) && v.every(isFn)), 'must be a function or an array of functions')
+  check(opts, 'deleteAfter', isBool, 'must be a boolean')
+  check(opts, 'maxRanges', (v) => isCount(v) && (v as number) >= 1, 'must be a whole number >= 1')
+  check(opts, 'throttle', (v) => typeof v === 'object' && v !== null &&
+    isPositive((v as ThrottleOptions).bytesPerSecond) &&
+    ((v as ThrottleOptions).burst === undefined || isCount((v as ThrottleOptions).burst)),
+  'must be { bytesPerSecond > 0, burst?: bytes }')
+}
+
+/** Applies defaults to validated options. */
+export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
+  const cleanup = opts.cleanup === undefined ? [] : Array.isArray(opts.cleanup) ? opts.cleanup.slice() : [opts.cleanup]
+  return {
+    mediaType: opts.mediaType,
+    headers: opts.headers,
+    cacheControl: cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl }),
+    etag: opts.etag ?? true,
+    lastModified: opts.lastModified ?? true,
+    acceptRanges: opts.acceptRanges ?? true,
+    size: opts.size,
+    cleanup: Object.freeze(cleanup),
+    deleteAfter: opts.deleteAfter ?? false,
+    throttle: opts.throttle === undefined ? undefined : Object.freeze({ ...opts.throttle }),
+    maxRanges: opts.maxRanges ?? 100
+  }
+}
+
+/** Turns a root given as a path or a `file:` URL into an absolute path. */
+export function rootPath (root: string | URL): string {
+  const path = root instanceof URL || root.startsWith('file:') ? fileURLToPath(root) : root
+  return isAbsolute(path) ? path : resolve(path)
+}
+
+/** Validates the plugin options once and freezes them. */
+export function pluginSettings (options: FastifyDownloadsOptions): Readonly<PluginSettings> {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object with a root')
+  const { root, dotfiles, syncStat, cacheMaxFileSize, cacheMaxBytes, cacheMaxEntries, ...rest } = options
+  if (root === undefined || root === null || (typeof root !== 'string' && !(root instanceof URL)) || root === '') {
+    throw new FST_DOWNLOADS_INVALID_ROOT(String(root), 'root is required: an absolute path, a path relative to the working directory, or a file: URL')
+  }
+  let realRoot: string
+  try {
+    realRoot = realpathSync.native(rootPath(root))
+    if (!statSync(realRoot).isDirectory()) throw new Error('not a directory')
+  } catch (err) {
+    throw new FST_DOWNLOADS_INVALID_ROOT(String(root), `it must be an existing directory (${(err as Error).message})`)
+  }
+  if (dotfiles !== undefined && !DOTFILES.includes(dotfiles)) fail('dotfiles', "must be 'ignore', 'deny' or 'allow'")
+  const extra = { syncStat, cacheMaxFileSize, cacheMaxBytes, cacheMaxEntries }
+  check(extra, 'syncStat', isBool, 'must be a boolean')
+  check(extra, 'cacheMaxFileSize', isCount, 'must be a whole number of bytes')
+  check(extra, 'cacheMaxBytes', isCount, 'must be a whole number of bytes')
+  check(extra, 'cacheMaxEntries', isCount, 'must be a whole number')
+  if ((rest as DownloadOptions).deleteAfter !== undefined) fail('deleteAfter', 'is per call only: it would delete every served file')
+  validateDownloadOptions(rest)
+  return Object.freeze({
+    root: realRoot,
+    dotfiles: dotfiles ?? 'ignore',
+    syncStat: syncStat ?? true,
+    cacheMaxFileSize: cacheMaxFileSize ?? 64 * 1024,
+    cacheMaxBytes: cacheMaxBytes ?? 32 * 1024 * 1024,
+    cacheMaxEntries: cacheMaxEntries ?? 1024,
+    defaults: Object.freeze(resolveOptions(rest)),
+    rawDefaults: Object.freeze({ ...rest })
+  })
+}

@@ -1,0 +1,46 @@
+import { realpath } from 'node:fs'
+import { promisify } from 'node:util'
+import { FST_DOWNLOADS_ACCESS_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN } from '../errors.js'
+import type { DotfilesPolicy } from '../types.js'
+import { checkDotfiles, pathSegments, relativeInside } from './confine.js'
+
+/** Maps a file system error to the plugin's 4xx, or returns it as it is (a real server fault). */
+// The native realpath(3) is one thread-pool call; the JavaScript one lstats every segment.
+const realpathNative = promisify(realpath.native)
+
+export function fsError (err: NodeJS.ErrnoException): Error {
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ENAMETOOLONG':
+    case 'EISDIR':
+    case 'ELOOP':
+      return new FST_DOWNLOADS_NOT_FOUND()
+    case 'EACCES':
+    case 'EPERM':
+      return new FST_DOWNLOADS_ACCESS_DENIED()
+    default:
+      return err
+  }
+}
+
+/**
+ * Resolves a request path to a real path confined to `root` (itself a real path): checks the segments
+ * before any I/O, then follows symlinks with realpath and checks the result is still inside the root
+ * and passes the dotfiles policy.
+ */
+export async function resolveInRoot (root: string, file: string, dotfiles: DotfilesPolicy): Promise<string> {
+  const segments = pathSegments(file)
+  checkDotfiles(segments, dotfiles)
+  let real: string
+  try {
+    real = await realpathNative(root + '/' + segments.join('/'))
+  } catch (err) {
+    throw fsError(err as NodeJS.ErrnoException)
+  }
+  const inside = relativeInside(root, real)
+  if (inside === undefined) throw new FST_DOWNLOADS_PATH_FORBIDDEN()
+  // A symlink inside the root may point at a dotfile inside it.
+  checkDotfiles(inside, dotfiles)
+  return real
+}

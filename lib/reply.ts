@@ -1,0 +1,222 @@
+import type { FastifyReply } from 'fastify'
+import { Readable } from 'node:stream'
+import { multipartLayout, newBoundary } from './body/multipart.js'
+import { fileEntity, openFile } from './body/file.js'
+import { bufferEntity } from './body/buffer.js'
+import { isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
+import { isRangedSource, rangedEntity } from './body/ranged.js'
+import { toHttpTime, type Body, type Entity } from './body/entity.js'
+import { plan, type Plan } from './conditional/plan.js'
+import type { ByteRange } from './conditional/range.js'
+import {
+  FST_DOWNLOADS_INVALID_OPTION,
+  FST_DOWNLOADS_INVALID_SOURCE,
+  FST_DOWNLOADS_PRECONDITION_FAILED,
+  FST_DOWNLOADS_RANGE_NOT_SATISFIABLE,
+  FST_DOWNLOADS_SOURCE_FAILED
+} from './errors.js'
+import { contentRange, unsatisfiedRange } from './http/content-range.js'
+import type { DispositionType } from './http/disposition.js'
+import { normalizeETag } from './http/etag.js'
+import { callerHeaders, contentType, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
+import { DownloadTracker } from './lifecycle/tracker.js'
+import { Throttle } from './lifecycle/throttle.js'
+import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings, type ResolvedOptions } from './options.js'
+import { resolveInRoot } from './path/resolve.js'
+import { realpath } from 'node:fs/promises'
+import { kDownload } from './symbols.js'
+import type { DownloadOptions, DownloadSource, ThrottleOptions } from './types.js'
+
+interface Call {
+  source: DownloadSource
+  filename: string | undefined
+  options: DownloadOptions | undefined
+}
+
+/** Sorts out `(source, filename?, options?)` and `(source, options)`, in one place. */
+export function normalizeArguments (source: DownloadSource, filenameOrOptions?: string | DownloadOptions, options?: DownloadOptions): Call {
+  if (typeof filenameOrOptions === 'string') return { source, filename: filenameOrOptions, options }
+  if (filenameOrOptions === undefined || filenameOrOptions === null) return { source, filename: undefined, options }
+  if (options !== undefined) throw new FST_DOWNLOADS_INVALID_OPTION('filename', 'must be a string when options follow it')
+  return { source, filename: undefined, options: filenameOrOptions }
+}
+
+/** Merges per-call options over the registration defaults; no work when the call passes none. */
+function effectiveOptions (settings: PluginSettings, options: DownloadOptions | undefined): ResolvedOptions {
+  if (options === undefined) return settings.defaults
+  validateDownloadOptions(options)
+  return resolveOptions({ ...settings.rawDefaults, ...options })
+}
+
+function dateOption (value: boolean | Date | number): number | undefined {
+  if (typeof value === 'boolean') return undefined
+  return toHttpTime(value instanceof Date ? value.getTime() : value)
+}
+
+/** Turns any source into an entity: the one place that looks at what kind of source it is. */
+async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Promise<Entity> {
+  const { source } = call
+  const etag = typeof opts.etag === 'string' ? normalizeETag(opts.etag) : undefined
+  const lastModified = dateOption(opts.lastModified)
+  if (typeof source === 'string') {
+    const root = call.options?.root === undefined ? settings.root : await realpath(rootPath(call.options.root))
+    const real = await resolveInRoot(root, source, settings.dotfiles)
+    const { fd, stats } = await openFile(real)
+    if (opts.deleteAfter) tracker.deletePath = real
+    return fileEntity(real, fd, stats)
+  }
+  if (source instanceof Uint8Array) return bufferEntity(source, etag, lastModified)
+  if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) {
+    return streamEntity(source, opts.size, etag, lastModified)
+  }
+  if (isRangedSource(source)) return rangedEntity(source)
+  throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
+}
+
+/** Opens the body a plan calls for. */
+async function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, mediaType: string, headers: Headers, tracker: DownloadTracker): Promise<Body | undefined> {
+  if (decision.status === 200) {
+    if (decision.head) return undefined
+    return await entity.open()
+  }
+  const size = entity.size!
+  if ('range' in decision) {
+    tracker.range = decision.range
+    headers['content-range'] = contentRange(decision.range, size)
+    headers['content-length'] = decision.range.end - decision.range.start + 1
+    return await entity.open(decision.range)
+  }
+  tracker.ranges = decision.ranges
+  const layout = multipartLayout(decision.ranges, size, mediaType, newBoundary())
+  headers['content-type'] = `multipart/byteranges; boundary=${layout.boundary}`
+  headers['content-length'] = layout.length
+  return Readable.from(multipartBody(entity, decision.ranges, layout.heads, layout.tail), { objectMode: false })
+}
+
+async function * multipartBody (entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer): AsyncGenerator<Uint8Array> {
+  const parts = entity.parts?.(ranges)
+  if (parts !== undefined) {
+    // One reader over all ranges: the part heads go in when its position crosses into a new range.
+    const iterator = parts[Symbol.asyncIterator]()
+    for (let i = 0; i < ranges.length; i++) {
+      yield heads[i]!
+      let left = ranges[i]!.end - ranges[i]!.start + 1
+      while (left > 0) {
+        const next = await iterator.next()
+        if (next.done === true) throw new Error('ranged body ended early')
+        left -= next.value.length
+        yield next.value
+      }
+    }
+    await iterator.return?.()
+  } else {
+    for (let i = 0; i < ranges.length; i++) {
+      yield heads[i]!
+      const body = await entity.open(ranges[i])
+      if (Buffer.isBuffer(body)) yield body
+      else for await (const chunk of body) yield chunk as Uint8Array
+    }
+  }
+  yield tail
+}
+
+/** Puts a body through a Throttle, carrying errors forward and destruction back. */
+function throttled (body: Body, options: ThrottleOptions): Readable {
+  const source = Buffer.isBuffer(body) ? Readable.from([body], { objectMode: false }) : body
+  const throttle = new Throttle(options)
+  source.once('error', (err) => throttle.destroy(err))
+  throttle.once('close', () => source.destroy())
+  return source.pipe(throttle)
+}
+
+/** Waits for a stream's first chunk (or end), so a source that fails at once gets a clean 500. */
+function firstChunk (stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      stream.off('readable', done)
+      stream.off('end', done)
+      stream.off('error', failed)
+      resolve()
+    }
+    const failed = (err: Error): void => {
+      stream.off('readable', done)
+      stream.off('end', done)
+      reject(new FST_DOWNLOADS_SOURCE_FAILED({ cause: err }))
+    }
+    stream.once('readable', done)
+    stream.once('end', done)
+    stream.once('error', failed)
+  })
+}
+
+async function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Promise<void> {
+  const opts = effectiveOptions(settings, call.options)
+  tracker.cleanup = opts.cleanup
+  const entity = await toEntity(settings, call, opts, tracker)
+  tracker.release = entity.release
+  const request = reply.request
+  const validators = {
+    etag: opts.etag === false ? undefined : (typeof opts.etag === 'string' ? normalizeETag(opts.etag) : entity.etag),
+    lastModified: opts.lastModified === false ? undefined : entity.lastModified
+  }
+  const rangeable = entity.rangeable && opts.acceptRanges && entity.size !== undefined
+  const decision = plan({
+    method: request.method,
+    headers: request.headers,
+    size: entity.size,
+    validators,
+    rangeable,
+    maxRanges: opts.maxRanges,
+    now: Date.now()
+  })
+  const described: Entity = { ...entity, ...validators }
+
+  if (decision.status === 412) throw new FST_DOWNLOADS_PRECONDITION_FAILED()
+  if (decision.status === 416) {
+    const err = new FST_DOWNLOADS_RANGE_NOT_SATISFIABLE()
+    ;(err as Error & { headers?: Headers }).headers = { 'content-range': unsatisfiedRange(entity.size!), 'accept-ranges': 'bytes' }
+    throw err
+  }
+  if (decision.status === 304) {
+    const headers: Headers = {}
+    validatorHeaders(described, opts, headers)
+    callerHeaders(opts, headers)
+    reply.code(304).headers(headers).send()
+    return
+  }
+
+  const filename = call.filename ?? entity.filename
+  const mediaType = contentType(filename, opts)
+  const headers = representationHeaders(described, type, filename, mediaType, opts, rangeable)
+  if (entity.size !== undefined) headers['content-length'] = entity.size
+  let body = await openBody(entity, decision, mediaType, headers, tracker)
+  callerHeaders(opts, headers)
+  // A header the app already set on the reply (a CSP, a Cache-Control) wins over the plugin's default.
+  for (const name of ['content-security-policy', 'cache-control', 'x-content-type-options']) {
+    if (reply.hasHeader(name)) delete headers[name]
+  }
+
+  if (body !== undefined && opts.throttle !== undefined) body = throttled(body, opts.throttle)
+  if (body !== undefined && !Buffer.isBuffer(body)) {
+    if (entity.size === undefined) await firstChunk(body)
+    tracker.track(body)
+  } else if (body !== undefined) {
+    tracker.trackBuffer(body.length)
+  }
+  reply.code(decision.status).headers(headers).send(body)
+}
+
+/** reply.download() and reply.inline(): start serving, report failures through Fastify's error handling. */
+export function sendDownload (
+  reply: FastifyReply, settings: PluginSettings, type: DispositionType,
+  source: DownloadSource, filenameOrOptions?: string | DownloadOptions, options?: DownloadOptions
+): FastifyReply {
+  const call = normalizeArguments(source, filenameOrOptions, options)
+  const tracker = new DownloadTracker(reply, settings.defaults.cleanup)
+  ;(reply as unknown as Record<symbol, unknown>)[kDownload] = tracker
+  serve(reply, settings, type, call, tracker).catch((err: Error) => {
+    tracker.error ??= err
+    if (!reply.sent) reply.send(err)
+  })
+  return reply
+}
