@@ -74,9 +74,9 @@ async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOpt
 }
 
 /** Opens the body a plan calls for. */
-async function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, mediaType: string, headers: Headers, tracker: DownloadTracker): Promise<Body | undefined> {
+async function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, mediaType: string, headers: Headers, tracker: DownloadTracker): Promise<Body> {
   if (decision.status === 200) {
-    if (decision.head) return undefined
+    if (decision.head) return emptyBody()
     return await entity.open()
   }
   const size = entity.size!
@@ -118,6 +118,14 @@ async function * multipartBody (entity: Entity, ranges: readonly ByteRange[], he
     }
   }
   yield tail
+}
+
+/**
+ * The body of a HEAD answer. Not `undefined`: Fastify's automatic HEAD route would then overwrite
+ * Content-Length with 0; an empty stream keeps the length of the GET.
+ */
+function emptyBody (): Readable {
+  return new Readable({ read () { this.push(null) } })
 }
 
 /** Puts a body through a Throttle, carrying errors forward and destruction back. */
@@ -181,7 +189,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
     const headers: Headers = {}
     validatorHeaders(described, opts, headers)
     callerHeaders(opts, headers)
-    reply.code(304).headers(headers).send()
+    reply.code(304).headers(headers).send(request.method === 'HEAD' ? emptyBody() : undefined)
     return
   }
 
@@ -189,19 +197,19 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   const mediaType = contentType(filename, opts)
   const headers = representationHeaders(described, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size
-  let body = await openBody(entity, decision, mediaType, headers, tracker)
+  let body: Body = await openBody(entity, decision, mediaType, headers, tracker)
   callerHeaders(opts, headers)
   // A header the app already set on the reply (a CSP, a Cache-Control) wins over the plugin's default.
   for (const name of ['content-security-policy', 'cache-control', 'x-content-type-options']) {
     if (reply.hasHeader(name)) delete headers[name]
   }
 
-  if (body !== undefined && opts.throttle !== undefined) body = throttled(body, opts.throttle)
-  if (body !== undefined && !Buffer.isBuffer(body)) {
+  if (opts.throttle !== undefined) body = throttled(body, opts.throttle)
+  if (Buffer.isBuffer(body)) {
+    tracker.trackBuffer(body.length)
+  } else {
     if (entity.size === undefined) await firstChunk(body)
     tracker.track(body)
-  } else if (body !== undefined) {
-    tracker.trackBuffer(body.length)
   }
   reply.code(decision.status).headers(headers).send(body)
 }
