@@ -1,0 +1,122 @@
+// Who is measured, how each is started, and which scenarios each cannot serve (n/a, with the reason).
+import { existsSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
+
+export const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..')
+export const LIBRARY_ENTRY = join(BENCH_DIR, '..', 'dist', 'lib', 'index.js')
+
+function onPath (program) {
+  try {
+    execFileSync('sh', ['-c', `command -v ${program}`], { stdio: 'pipe' })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The first interpreter that can import fastapi and uvicorn (PYTHON, then Debian's, then the PATH one). */
+export function findPython () {
+  for (const py of [process.env.PYTHON, '/usr/bin/python3', 'python3'].filter(Boolean)) {
+    try {
+      const v = execFileSync(py, ['-c', 'import fastapi, uvicorn, starlette; print(fastapi.__version__, uvicorn.__version__, starlette.__version__)'], { stdio: 'pipe' })
+      const [fastapi, uvicorn, starlette] = v.toString().trim().split(' ')
+      return { python: py, versions: { fastapi, uvicorn, starlette } }
+    } catch {}
+  }
+  return null
+}
+
+function programVersion (cmd, args) {
+  try {
+    const out = execFileSync(cmd, args, { stdio: 'pipe' })
+    return out.toString().trim().split('\n')[0]
+  } catch (err) {
+    return (String(err.stderr ?? '') + String(err.stdout ?? '')).trim().split('\n')[0] || null
+  }
+}
+
+const IDIOMATIC_FASTIFY = {
+  buffer: 'plain Fastify reply.send(buffer) with the headers set by hand (@fastify/static has no Buffer source)',
+  stream: 'plain Fastify reply.send(stream) with the headers set by hand (@fastify/static has no stream source)',
+  cleanup: "reply.download + reply.raw 'close' listener (@fastify/static has no cleanup option)"
+}
+
+/** @param {{ node: string }} opts node: the binary that runs the Node contenders */
+export function contenders ({ node }) {
+  const py = findPython()
+  return [
+    {
+      id: 'fastify-downloads',
+      label: 'fastify-downloads',
+      command: [node, 'servers/fastify-downloads.js'],
+      runtime: 'node',
+      missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
+      notes: {}
+    },
+    {
+      id: 'fastify-static',
+      label: '@fastify/static (as shipped)',
+      command: [node, 'servers/fastify-static.js'],
+      runtime: 'node',
+      baseline: true,
+      notes: IDIOMATIC_FASTIFY
+    },
+    {
+      id: 'fastify-static-hwm64k',
+      label: '@fastify/static (highWaterMark 65536)',
+      command: [node, 'servers/fastify-static.js'],
+      env: { HIGH_WATER_MARK: '65536' },
+      runtime: 'node',
+      notes: IDIOMATIC_FASTIFY
+    },
+    {
+      id: 'express',
+      label: 'Express res.download',
+      command: [node, 'servers/express.js'],
+      runtime: 'node',
+      notes: {
+        buffer: "res.attachment().send(buffer)",
+        stream: 'res.attachment() + pipeline(stream, res)',
+        cleanup: "res.download's callback"
+      }
+    },
+    {
+      id: 'node-http',
+      label: 'node:http + createReadStream (floor)',
+      command: [node, 'servers/node-http.js'],
+      runtime: 'node',
+      unsupported: { multipart: 'the floor does no multipart/byteranges' },
+      notes: { cleanup: "res 'close' listener" }
+    },
+    {
+      id: 'nginx',
+      label: 'nginx (1 worker, sendfile)',
+      command: ['sh', 'servers/nginx.sh'],
+      runtime: 'native',
+      missing: onPath('nginx') ? null : 'nginx is not installed',
+      version: () => programVersion('nginx', ['-v']),
+      unsupported: {
+        buffer: 'nginx serves files only',
+        stream: 'nginx serves files only',
+        cleanup: 'nginx has no cleanup hook'
+      },
+      notes: {}
+    },
+    {
+      id: 'fastapi',
+      label: 'FastAPI FileResponse (uvicorn, 1 worker)',
+      command: ['sh', 'servers/fastapi.sh'],
+      env: py ? { PYTHON: py.python } : {},
+      runtime: 'python',
+      missing: py ? null : 'no python3 with fastapi and uvicorn',
+      version: () => py ? `fastapi ${py.versions.fastapi}, starlette ${py.versions.starlette}, uvicorn ${py.versions.uvicorn}, ${programVersion(py.python, ['--version'])}` : null,
+      notes: {
+        buffer: 'Response(bytes)',
+        stream: 'StreamingResponse(generator) with Content-Length',
+        cleanup: 'FileResponse(background=BackgroundTask(fn))'
+      }
+    }
+  ]
+}

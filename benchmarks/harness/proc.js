@@ -1,0 +1,84 @@
+// What a process costs, read from /proc: CPU ticks (utime+stime) and resident memory, summed over the
+// process and its children (nginx's worker lives under its master).
+import { readFileSync, readdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+
+export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
+
+function statFields (pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  // The command name may hold spaces: fields start after the last ')'.
+  return text.slice(text.lastIndexOf(')') + 2).split(' ')
+}
+
+/** Pids of `pid` and its direct children (enough for nginx master+worker and sh -> exec'd programs). */
+export function processTree (pid) {
+  const pids = [pid]
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      if (Number(statFields(entry)[1]) === pid) pids.push(Number(entry))
+    } catch {}
+  }
+  return pids
+}
+
+/** CPU seconds (user+system) used so far by the given pids. */
+export function cpuSeconds (pids) {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const f = statFields(pid)
+      ticks += Number(f[11]) + Number(f[12]) // utime, stime (fields 14 and 15)
+    } catch {}
+  }
+  return ticks / CLK_TCK
+}
+
+function statusKiB (pid, key) {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) : 0
+  } catch {
+    return 0
+  }
+}
+
+/** Resident set size now, in bytes, summed over pids. */
+export function rssBytes (pids) {
+  return pids.reduce((sum, pid) => sum + statusKiB(pid, 'VmRSS') * 1024, 0)
+}
+
+/** Peak resident set size over each process's life (VmHWM), in bytes, summed over pids. */
+export function hwmBytes (pids) {
+  return pids.reduce((sum, pid) => sum + statusKiB(pid, 'VmHWM') * 1024, 0)
+}
+
+/** Polls VmRSS every `everyMs` until stop(); returns the peak and the first sample. */
+export function sampleRss (pids, everyMs = 50) {
+  const first = rssBytes(pids)
+  let peak = first
+  const timer = setInterval(() => { peak = Math.max(peak, rssBytes(pids)) }, everyMs)
+  return {
+    stop () {
+      clearInterval(timer)
+      peak = Math.max(peak, rssBytes(pids))
+      return { first, peak }
+    }
+  }
+}
+
+export function machine () {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8')
+  const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? 'unknown'
+  const meminfo = readFileSync('/proc/meminfo', 'utf8')
+  const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(meminfo)?.[1] ?? 0)
+  let kernel = 'unknown'
+  try { kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() } catch {}
+  return {
+    nproc: Number(execFileSync('nproc').toString().trim()),
+    cpuModel: model,
+    memoryGiB: Math.round(memKiB / 1024 / 1024),
+    kernel
+  }
+}

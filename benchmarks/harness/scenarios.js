@@ -1,0 +1,45 @@
+// What is measured. Each scenario names the request, the status a correct server answers, and what the
+// probe checks before timing, so that a contender answering something else is marked n/a, not timed.
+import { KiB, MiB } from './files.js'
+
+export const SCENARIOS = [
+  { id: '1k', title: '1 KiB file', path: '/files/1k.bin', status: 200, bodyBytes: KiB },
+  { id: '64k', title: '64 KiB file', path: '/files/64k.bin', status: 200, bodyBytes: 64 * KiB },
+  { id: '1m', title: '1 MiB file', path: '/files/1m.bin', status: 200, bodyBytes: MiB },
+  { id: '100m', title: '100 MiB file', path: '/files/100m.bin', status: 200, bodyBytes: 100 * MiB },
+  {
+    id: 'range',
+    title: 'Single Range: 64 KiB from the middle of the 100 MiB file',
+    path: '/files/100m.bin',
+    headers: { range: `bytes=${50 * MiB}-${50 * MiB + 64 * KiB - 1}` },
+    status: 206,
+    bodyBytes: 64 * KiB
+  },
+  {
+    id: '304',
+    title: 'Revalidation: If-None-Match with the ETag fetched first (1 MiB file)',
+    path: '/files/1m.bin',
+    ifNoneMatch: true,
+    status: 304,
+    bodyBytes: 0
+  },
+  {
+    id: 'multipart',
+    title: 'multipart/byteranges: three ranges of the 1 MiB file',
+    path: '/files/1m.bin',
+    headers: { range: 'bytes=0-1023,4096-5119,-1024' },
+    status: 206,
+    contentType: /^multipart\/byteranges/
+  },
+  { id: 'buffer', title: 'Buffer source (64 KiB)', path: '/buf', status: 200, bodyBytes: 64 * KiB, source: 'buffer' },
+  { id: 'stream', title: 'Streamed source (64 KiB, 16 KiB chunks, size known)', path: '/stream', status: 200, bodyBytes: 64 * KiB, source: 'stream' },
+  { id: 'cleanup', title: 'Download with a cleanup callback (64 KiB file)', path: '/cleanup/64k.bin', status: 200, bodyBytes: 64 * KiB, source: 'cleanup' },
+  {
+    id: 'changing',
+    title: 'A file rewritten every 200 ms: every body checked against its version, Content-Length and ETag',
+    path: '/files/changing.bin',
+    status: 200,
+    verify: 'changing',
+    rewriteEveryMs: 200
+  }
+]

@@ -1,0 +1,101 @@
+// Markdown rendering of a results object written by run.js.
+const MiB = 1024 * 1024
+
+function num (x, digits = 0) {
+  if (x === null || x === undefined || Number.isNaN(x)) return 'n/a'
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+}
+
+function ratio (x, base) {
+  if (!Number.isFinite(x) || !Number.isFinite(base) || base === 0) return ''
+  return ` (${(x / base).toFixed(2)}×)`
+}
+
+function pct (share) {
+  return Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'n/a'
+}
+
+export function scenarioTable (results, scenario) {
+  const cells = results.cells.filter((c) => c.scenario === scenario.id)
+  const base = cells.find((c) => c.contender === results.baseline && c.headline)?.headline
+  const rows = [
+    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | peak RSS MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+  ]
+  for (const c of cells) {
+    const label = results.contenders.find((k) => k.id === c.contender)?.label ?? c.contender
+    if (!c.headline) {
+      rows.push(`| ${label} | n/a | | | | | | | | ${c.skipped ?? ''} |`)
+      continue
+    }
+    const h = c.headline
+    const sat = h.loadgenSaturated ? ' ⚠' : ''
+    rows.push('| ' + [
+      label + (c.contender === results.baseline ? ' (baseline)' : ''),
+      h.tool + (c.crossCheck ? ` (${c.crossCheck.tool}: ${num(c.crossCheck.requestsPerSecond)} req/s)` : ''),
+      num(h.requestsPerSecond) + ratio(h.requestsPerSecond, base?.requestsPerSecond),
+      num(h.bytesPerSecond / 1e6, 1) + ratio(h.bytesPerSecond, base?.bytesPerSecond),
+      num(h.latencyMs.p50, 2) + ratio(h.latencyMs.p50, base?.latencyMs.p50),
+      num(h.latencyMs.p99, 2) + ratio(h.latencyMs.p99, base?.latencyMs.p99),
+      num(h.failures),
+      pct(h.serverCpuShare),
+      pct(h.loadgenCpuShare) + sat,
+      num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes)
+    ].join(' | ') + ' |')
+  }
+  const notes = cells.flatMap((c) => (c.notes ?? []).map((n) => `- ${results.contenders.find((k) => k.id === c.contender)?.label}: ${n}`))
+  return rows.join('\n') + (notes.length ? '\n\n' + notes.join('\n') : '')
+}
+
+export function renderMarkdown (results) {
+  const m = results.machine
+  const out = []
+  out.push(`# Benchmark results ${results.date} (${results.mode} mode)`)
+  out.push('')
+  out.push(`Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}. ` +
+    `Servers on Node ${results.node.server} (core ${results.pinning.server}), load generator on Node ${results.node.loadgen} (core ${results.pinning.loadgen}).`)
+  out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
+    `${results.settings.reps} run(s) per cell${results.settings.reps > 1 ? ' (medians)' : ''}, contenders interleaved. ` +
+    `Tools: autocannon ${results.tools.autocannon}${results.tools.wrk ? `, ${results.tools.wrk}` : ''}.`)
+  out.push('')
+  out.push('Ratios are to @fastify/static as shipped in the same run (for latency and RSS, lower is better). ' +
+    '⚠ marks cells where the load generator used more than 90% of its core: there the figure is a floor, ' +
+    'and the wrk cross-check (when run) is shown beside it; when any contender in a scenario saturated autocannon and ' +
+    'wrk ran, the whole scenario is reported from wrk.')
+  out.push('')
+  for (const s of results.scenarios) {
+    out.push(`## ${s.title}`)
+    out.push('')
+    out.push(scenarioTable(results, s))
+    out.push('')
+  }
+  if (results.hwmCheck) {
+    out.push('## @fastify/send highWaterMark check')
+    out.push('')
+    out.push('```json')
+    out.push(JSON.stringify(results.hwmCheck))
+    out.push('```')
+    out.push('')
+  }
+  out.push('## Server peak RSS over the whole run (VmHWM)')
+  out.push('')
+  out.push('| Contender | VmHWM MiB |')
+  out.push('| --- | ---: |')
+  for (const k of results.contenders) {
+    if (k.lifetimePeakRssBytes) out.push(`| ${k.label} | ${num(Math.max(...k.lifetimePeakRssBytes) / MiB, 1)} |`)
+  }
+  const skipped = results.contenders.filter((k) => k.missing)
+  if (skipped.length) {
+    out.push('')
+    out.push('Skipped contenders: ' + skipped.map((k) => `${k.label} (${k.missing})`).join('; ') + '.')
+  }
+  if (results.profile) {
+    out.push('')
+    out.push(`## CPU profile of fastify-downloads (--cpu-prof, whole run, top self time)`)
+    out.push('')
+    out.push('| self % | function |')
+    out.push('| ---: | --- |')
+    for (const f of results.profile.top) out.push(`| ${f.selfPercent} | \`${f.fn}\` |`)
+  }
+  return out.join('\n') + '\n'
+}

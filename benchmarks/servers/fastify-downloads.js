@@ -1,0 +1,15 @@
+// Contender: this library, fastify-downloads (reply.download), as built into ../dist.
+import Fastify from 'fastify'
+import downloads from '../../dist/lib/index.js'
+import { filesDir, port, payload, payloadStream, cleanup, ready } from './common.js'
+
+const app = Fastify({ logger: false })
+await app.register(downloads, { root: filesDir })
+
+app.get('/files/:name', (req, reply) => reply.download(req.params.name))
+app.get('/buf', (req, reply) => reply.download(payload, 'x.bin'))
+app.get('/stream', (req, reply) => reply.download(payloadStream(), 'x.bin', { size: payload.length }))
+app.get('/cleanup/:name', (req, reply) => reply.download(req.params.name, { cleanup }))
+
+await app.listen({ port, host: '127.0.0.1' })
+ready('fastify-downloads')
