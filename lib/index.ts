@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginCallback, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply } from 'fastify'
 import { pluginSettings, type PluginSettings } from './options.js'
 import { sendDownload } from './reply.js'
 import { kDownload } from './symbols.js'
@@ -21,7 +21,7 @@ declare module 'fastify' {
   }
 }
 
-const plugin: FastifyPluginCallback<FastifyDownloadsOptions> = (fastify, options, done) => {
+const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, options) => {
   const settings: PluginSettings = pluginSettings(options)
 
   fastify.decorateReply('download', function (this: FastifyReply, source: DownloadSource, filename?: string | DownloadOptions, opts?: DownloadOptions) {
@@ -38,7 +38,6 @@ const plugin: FastifyPluginCallback<FastifyDownloadsOptions> = (fastify, options
     if (tracker !== undefined) tracker.finish()
     hookDone()
   })
-  done()
 }
 
 /** The plugin: `await app.register(downloads, { root })`. */
