@@ -58,6 +58,7 @@ async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOpt
   const { source } = call
   const etag = typeof opts.etag === 'string' ? normalizeETag(opts.etag) : undefined
   const lastModified = dateOption(opts.lastModified)
+  if (opts.deleteAfter && typeof source !== 'string') throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   if (typeof source === 'string') {
     const root = call.options?.root === undefined ? settings.root : await realpath(rootPath(call.options.root))
     const real = await resolveInRoot(root, source, settings.dotfiles)
@@ -197,7 +198,12 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   const mediaType = contentType(filename, opts)
   const headers = representationHeaders(described, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size
-  let body: Body = await openBody(entity, decision, mediaType, headers, tracker)
+  let body: Body
+  try {
+    body = await openBody(entity, decision, mediaType, headers, tracker)
+  } catch (err) {
+    throw entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
+  }
   callerHeaders(opts, headers)
   // A header the app already set on the reply (a CSP, a Cache-Control) wins over the plugin's default.
   for (const name of ['content-security-policy', 'cache-control', 'x-content-type-options']) {
@@ -208,7 +214,8 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
   } else {
-    if (entity.size === undefined) await firstChunk(body)
+    // A store or a generator can fail at once; wait for its first byte so that is a clean 500.
+    if (entity.kind !== 'file') await firstChunk(body)
     tracker.track(body)
   }
   reply.code(decision.status).headers(headers).send(body)

@@ -36,6 +36,7 @@ export function bufferEntity (data: Uint8Array, etag: string | undefined, lastMo
     size: buffer.length,
     etag: etag ?? contentETag(data),
     lastModified,
+    kind: 'buffer',
     rangeable: true,
     filename: 'download',
     open: (range?: ByteRange) => bufferBody(range === undefined ? buffer : buffer.subarray(range.start, range.end + 1)),

@@ -10,6 +10,8 @@ export type Body = Buffer | Readable
  * HTTP semantics have one code path.
  */
 export interface Entity {
+  /** Which source module made it; files are trusted to start reading without a first-byte check. */
+  readonly kind: 'file' | 'buffer' | 'stream' | 'ranged'
   /** Length in bytes; undefined for a stream of unknown length. */
   readonly size: number | undefined
   readonly etag: string | undefined

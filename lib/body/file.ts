@@ -52,6 +52,7 @@ export function fileEntity (real: string, fd: number, stats: Stats): Entity {
     size: stats.size,
     etag: fileETag(stats.ino, stats.size, stats.mtimeMs),
     lastModified: toHttpTime(stats.mtimeMs),
+    kind: 'file',
     rangeable: true,
     filename: basename(real),
     open: (range?: ByteRange): Body => {

@@ -40,6 +40,7 @@ export function streamEntity (
     size,
     etag,
     lastModified,
+    kind: 'stream',
     rangeable: false,
     filename: 'download',
     open: () => {

@@ -35,7 +35,7 @@ export function missingProgram (t: Test, program: string, install: string): void
   if (inCI) {
     t.fail(`${message}: CI=true expects it to be installed by .ci/run`)
   } else {
-    t.plan(0, `skipped: ${message}`)
+    t.plan(0, message)
   }
 }
 
@@ -64,9 +64,12 @@ export async function serve (t: Test, app: FastifyInstance): Promise<Served> {
     requests.push(seen)
     byId.set(req.id, seen)
   })
-  app.addHook('onResponse', async (req, reply) => {
+  // onSend, not onResponse: the status is recorded even when the client hangs up mid-body
+  // (aria2 does when another connection has already fetched the rest of a segment).
+  app.addHook('onSend', async (req, reply, payload) => {
     const seen = byId.get(req.id)
     if (seen !== undefined) seen.statusCode = reply.statusCode
+    return payload
   })
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -1,0 +1,162 @@
+import t from 'tap'
+import { Readable } from 'node:stream'
+import { ReadableStream } from 'node:stream/web'
+import type { FastifyInstance } from 'fastify'
+import type { RangedSource } from '../lib/index.js'
+import { makeFixture, startApp } from './helpers/app.js'
+import { parseMultipart, request } from './helpers/http.js'
+
+const fx = makeFixture()
+t.teardown(fx.remove)
+const data = Buffer.from('0123456789'.repeat(10000))
+
+/** A ranged store over a buffer that records the ranges it was asked for. */
+function store (bytes: Buffer, opened: Array<{ start: number, end: number } | undefined>): RangedSource {
+  return {
+    size: bytes.length,
+    etag: 'v1-store',
+    lastModified: new Date('2024-05-06T07:08:09Z'),
+    open: async (range) => {
+      opened.push(range)
+      return Readable.from([range === undefined ? bytes : bytes.subarray(range.start, range.end + 1)])
+    }
+  }
+}
+
+async function withApp (t: Tap.Test, routes: (app: FastifyInstance) => void): Promise<string> {
+  const { app, base } = await startApp(fx.root, {}, {}, routes)
+  t.teardown(() => app.close())
+  return base
+}
+
+t.test('Buffer and Uint8Array: length, strong content ETag, ranges, multipart and 304', async (t) => {
+  const base = await withApp(t, (app) => {
+    app.get('/buf', (_req, reply) => reply.download(data, 'digits.txt'))
+    app.get('/u8', (_req, reply) => reply.inline(new Uint8Array(data), 'digits.txt'))
+    app.get('/tagged', (_req, reply) => reply.download(data, 'digits.txt', { etag: 'release-7' }))
+    app.get('/nameless', (_req, reply) => reply.download(Buffer.from('x')))
+  })
+  const whole = await request(base, '/buf')
+  t.equal(whole.status, 200)
+  t.same(whole.body, data)
+  t.equal(whole.headers['content-length'], String(data.length))
+  t.equal(whole.headers['accept-ranges'], 'bytes')
+  t.equal(whole.headers['content-type'], 'text/plain; charset=utf-8')
+  t.match(whole.headers.etag, /^"[A-Za-z0-9_-]{27}"$/, 'a strong ETag from a hash of the content')
+  const u8 = await request(base, '/u8')
+  t.equal(u8.headers.etag, whole.headers.etag, 'the same content, the same tag')
+  t.equal(u8.headers['content-disposition'], 'inline; filename="digits.txt"')
+  t.same(u8.body, data)
+  t.equal((await request(base, '/tagged')).headers.etag, '"release-7"', 'a caller tag is used as given')
+
+  const part = await request(base, '/buf', { headers: { range: 'bytes=-5' } })
+  t.equal(part.status, 206)
+  t.equal(part.headers['content-range'], `bytes ${data.length - 5}-${data.length - 1}/${data.length}`)
+  t.same(part.body, data.subarray(data.length - 5))
+  const multi = await request(base, '/buf', { headers: { range: 'bytes=0-2,50000-50002' } })
+  t.equal(multi.status, 206)
+  const boundary = /boundary=(\S+)/.exec(multi.headers['content-type']!)![1]!
+  t.same(parseMultipart(multi.body, boundary).map((p) => p.body.toString()), ['012', '012'])
+  t.equal((await request(base, '/buf', { headers: { 'if-none-match': whole.headers.etag! } })).status, 304)
+
+  const nameless = await request(base, '/nameless')
+  t.equal(nameless.headers['content-disposition'], 'attachment; filename="download"')
+  t.equal(nameless.headers['content-type'], 'application/octet-stream')
+})
+
+t.test('the hash of a buffer is computed once per buffer object', async (t) => {
+  let hashes = 0
+  const crypto = await import('node:crypto')
+  const { contentETag } = await t.mockImport<typeof import('../lib/body/buffer.js')>('../lib/body/buffer.js', {
+    'node:crypto': { ...crypto, createHash: (algorithm: string) => { hashes++; return crypto.createHash(algorithm) } }
+  })
+  const buffer = Buffer.from('same object')
+  const first = contentETag(buffer)
+  t.equal(contentETag(buffer), first)
+  t.equal(hashes, 1)
+  contentETag(Buffer.from('same object'))
+  t.equal(hashes, 2, 'another object is hashed')
+})
+
+t.test('streams: Readable, async generator, web ReadableStream; chunked, no ranges', async (t) => {
+  const base = await withApp(t, (app) => {
+    app.get('/readable', (_req, reply) => reply.download(Readable.from(['a,b\n', '1,2\n']), 'export.csv'))
+    app.get('/generator', (_req, reply) => reply.download((async function * () {
+      yield 'id,name\n'
+      yield new TextEncoder().encode('1,Zoë\n')
+    })(), 'export.csv'))
+    app.get('/web', (_req, reply) => reply.download(new ReadableStream<Uint8Array>({
+      start (controller) {
+        controller.enqueue(new TextEncoder().encode('web '))
+        controller.enqueue(new TextEncoder().encode('stream'))
+        controller.close()
+      }
+    }), 'web.txt'))
+    app.get('/sized', (_req, reply) => reply.download(Readable.from([Buffer.from('12345')]), 'five.bin', { size: 5 }))
+  })
+  const readable = await request(base, '/readable', { headers: { range: 'bytes=0-1' } })
+  t.equal(readable.status, 200, 'a Range on a stream is answered whole')
+  t.equal(readable.body.toString(), 'a,b\n1,2\n')
+  t.equal(readable.headers['accept-ranges'], 'none')
+  t.equal(readable.headers['transfer-encoding'], 'chunked')
+  t.notOk(readable.headers['content-length'])
+  t.equal(readable.headers['content-type'], 'text/csv; charset=utf-8')
+  t.equal(readable.headers['content-disposition'], 'attachment; filename="export.csv"')
+  t.equal((await request(base, '/generator')).body.toString(), 'id,name\n1,Zoë\n')
+  t.equal((await request(base, '/web')).body.toString(), 'web stream')
+  const sized = await request(base, '/sized')
+  t.equal(sized.headers['content-length'], '5')
+  t.notOk(sized.headers['transfer-encoding'])
+  t.equal(sized.body.toString(), '12345')
+})
+
+t.test('a source that fails before its first byte: a clean 500 in Fastify error format', async (t) => {
+  const base = await withApp(t, (app) => {
+    app.get('/gen', (_req, reply) => reply.download((async function * () { throw new Error('db down') })(), 'x.csv'))
+    app.get('/readable', (_req, reply) => reply.download(new Readable({ read () { this.destroy(new Error('gone')) } }), 'x.csv'))
+    app.get('/ranged', (_req, reply) => reply.download({ size: 10, open: async () => { throw new Error('bucket missing') } }, 'x.bin'))
+  })
+  for (const path of ['/gen', '/readable', '/ranged']) {
+    const res = await request(base, path)
+    t.equal(res.status, 500, path)
+    const body = JSON.parse(res.body.toString())
+    t.equal(body.code, 'FST_DOWNLOADS_SOURCE_FAILED', path)
+    t.notOk(res.headers['content-disposition'], `${path}: the error is not offered as a download`)
+  }
+})
+
+t.test('a ranged source gets the full Range, multipart and conditional behaviour', async (t) => {
+  const opened: Array<{ start: number, end: number } | undefined> = []
+  const base = await withApp(t, (app) => {
+    app.get('/store', (_req, reply) => reply.download(store(data, opened), 'object.txt'))
+  })
+  const whole = await request(base, '/store')
+  t.equal(whole.status, 200)
+  t.same(whole.body, data)
+  t.equal(whole.headers.etag, '"v1-store"')
+  t.equal(whole.headers['last-modified'], 'Mon, 06 May 2024 07:08:09 GMT')
+  t.equal(whole.headers['content-length'], String(data.length))
+  const part = await request(base, '/store', { headers: { range: 'bytes=100-199' } })
+  t.equal(part.status, 206)
+  t.same(part.body, data.subarray(100, 200))
+  const multi = await request(base, '/store', { headers: { range: 'bytes=0-0,-1' } })
+  t.equal(multi.status, 206)
+  const boundary = /boundary=(\S+)/.exec(multi.headers['content-type']!)![1]!
+  t.same(parseMultipart(multi.body, boundary).map((p) => p.body.toString()), ['0', '9'])
+  t.same(opened, [undefined, { start: 100, end: 199 }, { start: 0, end: 0 }, { start: data.length - 1, end: data.length - 1 }])
+  t.equal((await request(base, '/store', { headers: { 'if-none-match': '"v1-store"' } })).status, 304)
+  t.equal((await request(base, '/store', { headers: { 'if-match': '"v2"' } })).status, 412)
+  t.equal((await request(base, '/store', { headers: { range: 'bytes=0-1', 'if-range': '"v1-store"' } })).status, 206)
+  t.equal(opened.length, 5, 'no open for 304 or 412')
+})
+
+t.test('a source that is not one is a programming error, reported as a 500', async (t) => {
+  const base = await withApp(t, (app) => {
+    app.get('/bad', (_req, reply) => reply.download(42 as unknown as string))
+    app.get('/bad-option', (_req, reply) => reply.download(data, { deleteAfter: true }))
+  })
+  const bad = await request(base, '/bad')
+  t.equal(bad.status, 500)
+  t.equal(JSON.parse(bad.body.toString()).code, 'FST_DOWNLOADS_INVALID_SOURCE')
+  t.equal(JSON.parse((await request(base, '/bad-option')).body.toString()).code, 'FST_DOWNLOADS_INVALID_OPTION')
+})
