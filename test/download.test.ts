@@ -196,3 +196,31 @@ t.test('both methods return the reply, so async handlers can return them', async
   t.equal(res.status, 200)
   t.same(res.body, fx.alphabet)
 })
+
+t.test('errors go through the app\'s error handler, which can override them', async (t) => {
+  const { errorCodes } = await import('../lib/index.js')
+  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
+    app.setErrorHandler((err, _req, reply) => {
+      if (err instanceof errorCodes.FST_DOWNLOADS_NOT_FOUND) return reply.code(404).send({ custom: 'no such report' })
+      return reply.send(err)
+    })
+  })
+  t.teardown(() => app.close())
+  const missing = await request(base, '/files/nope.txt')
+  t.equal(missing.status, 404)
+  t.same(JSON.parse(missing.body.toString()), { custom: 'no such report' })
+  const forbidden = await request(base, '/files/..%2Foutside.txt')
+  t.equal(JSON.parse(forbidden.body.toString()).code, 'FST_DOWNLOADS_PATH_FORBIDDEN', 'others pass through')
+})
+
+t.test('an unexpected file system error is a 500 that does not leak the path', async (t) => {
+  const { fsError } = await import('../lib/path/resolve.js')
+  const cause = Object.assign(new Error(`EIO: i/o error, open '${fx.root}/x'`), { code: 'EIO' })
+  const err = fsError(cause) as Error & { code: string, statusCode: number }
+  t.equal(err.code, 'FST_DOWNLOADS_SOURCE_FAILED')
+  t.equal(err.statusCode, 500)
+  t.notOk(err.message.includes(fx.root))
+  t.equal(err.cause, cause)
+  t.equal((fsError(Object.assign(new Error('x'), { code: 'EACCES' })) as Error & { statusCode: number }).statusCode, 403)
+  t.equal((fsError(Object.assign(new Error('x'), { code: 'ENOENT' })) as Error & { statusCode: number }).statusCode, 404)
+})

@@ -1,10 +1,10 @@
 import { realpath } from 'node:fs'
 import { promisify } from 'node:util'
-import { FST_DOWNLOADS_ACCESS_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN } from '../errors.js'
+import { FST_DOWNLOADS_ACCESS_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN, FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
 import type { DotfilesPolicy } from '../types.js'
 import { checkDotfiles, pathSegments, relativeInside } from './confine.js'
 
-/** Maps a file system error to the plugin's 4xx, or returns it as it is (a real server fault). */
+/** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
 // The native realpath(3) is one thread-pool call; the JavaScript one lstats every segment.
 const realpathNative = promisify(realpath.native)
 
@@ -20,7 +20,7 @@ export function fsError (err: NodeJS.ErrnoException): Error {
     case 'EPERM':
       return new FST_DOWNLOADS_ACCESS_DENIED()
     default:
-      return err
+      return new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
   }
 }
 
