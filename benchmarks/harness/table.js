@@ -19,20 +19,20 @@ export function scenarioTable (results, scenario) {
   const cells = results.cells.filter((c) => c.scenario === scenario.id)
   const base = cells.find((c) => c.contender === results.baseline && c.headline)?.headline
   const rows = [
-    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | peak RSS MiB |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | other CPU | peak RSS MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const c of cells) {
     const label = results.contenders.find((k) => k.id === c.contender)?.label ?? c.contender
     if (!c.headline) {
-      rows.push(`| ${label} | n/a | | | | | | | | ${c.skipped ?? ''} |`)
+      rows.push(`| ${label} | n/a: ${c.skipped ?? ''} | | | | | | | | | |`)
       continue
     }
     const h = c.headline
     const sat = h.loadgenSaturated ? ' ⚠' : ''
     rows.push('| ' + [
       label + (c.contender === results.baseline ? ' (baseline)' : ''),
-      h.tool + (c.crossCheck ? ` (${c.crossCheck.tool}: ${num(c.crossCheck.requestsPerSecond)} req/s)` : ''),
+      h.tool + (c.crossCheck ? ` (${c.crossCheck.tool}: ${num(c.crossCheck.requestsPerSecond)} req/s, ${num(c.crossCheck.bytesPerSecond / 1e6, 0)} MB/s)` : ''),
       num(h.requestsPerSecond) + ratio(h.requestsPerSecond, base?.requestsPerSecond),
       num(h.bytesPerSecond / 1e6, 1) + ratio(h.bytesPerSecond, base?.bytesPerSecond),
       num(h.latencyMs.p50, 2) + ratio(h.latencyMs.p50, base?.latencyMs.p50),
@@ -40,6 +40,7 @@ export function scenarioTable (results, scenario) {
       num(h.failures),
       pct(h.serverCpuShare),
       pct(h.loadgenCpuShare) + sat,
+      pct(h.otherCpuShare) + (h.machineBusy ? ' ‡' : ''),
       num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes)
     ].join(' | ') + ' |')
   }
@@ -54,6 +55,7 @@ export function renderMarkdown (results) {
   out.push('')
   out.push(`Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}. ` +
     `Servers on Node ${results.node.server} (core ${results.pinning.server}), load generator on Node ${results.node.loadgen} (core ${results.pinning.loadgen}).`)
+  out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
     `${results.settings.reps} run(s) per cell${results.settings.reps > 1 ? ' (medians)' : ''}, contenders interleaved. ` +
     `Tools: autocannon ${results.tools.autocannon}${results.tools.wrk ? `, ${results.tools.wrk}` : ''}.`)
@@ -61,7 +63,10 @@ export function renderMarkdown (results) {
   out.push('Ratios are to @fastify/static as shipped in the same run (for latency and RSS, lower is better). ' +
     '⚠ marks cells where the load generator used more than 90% of its core: there the figure is a floor, ' +
     'and the wrk cross-check (when run) is shown beside it; when any contender in a scenario saturated autocannon and ' +
-    'wrk ran, the whole scenario is reported from wrk.')
+    'wrk ran, the whole scenario is reported from wrk. MB/s counts body bytes as they arrive (autocannon) or all bytes read (wrk). ' +
+    '"other CPU" is what the rest of the machine used meanwhile (from /proc/stat, less the server and the load generator); ' +
+    '‡ marks more than 25%: something else was running and the cell is suspect. ' +
+    '"errors / unexpected" adds connection errors, timeouts, responses with another status than the scenario expects, and (changing file) bodies that failed verification, summed over runs.')
   out.push('')
   for (const s of results.scenarios) {
     out.push(`## ${s.title}`)
