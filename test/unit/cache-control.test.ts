@@ -1,9 +1,9 @@
 // Cache-Control (RFC 9111 section 5.2) and `immutable` (RFC 8246).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { cacheControl } from '../../lib/http/cache-control.js'
 
 /** The directives of a Cache-Control value, names lower-cased (RFC 9111 section 5.2: case-insensitive). */
-function directives (value: string): Map<string, string | true> {
+function directives (t: Test, value: string): Map<string, string | true> {
   const out = new Map<string, string | true>()
   for (const part of value.split(',')) {
     const [name, arg] = part.trim().split('=') as [string, string | undefined]
@@ -17,7 +17,7 @@ t.test('cacheControl: max-age from maxAge', async (t) => {
   for (const maxAge of [0, 1, 60, 31536000]) {
     const value = cacheControl({ maxAge, immutable: false, cacheControl: undefined })
     t.type(value, 'string')
-    const d = directives(value!)
+    const d = directives(t, value!)
     t.equal(d.get('max-age'), String(maxAge), `max-age=${maxAge}`)
     t.equal(d.get('public'), true, 'public')
     t.equal(d.has('immutable'), false, 'not immutable')
@@ -26,7 +26,7 @@ t.test('cacheControl: max-age from maxAge', async (t) => {
 })
 
 t.test('cacheControl: immutable adds the RFC 8246 directive', async (t) => {
-  const d = directives(cacheControl({ maxAge: 31536000, immutable: true, cacheControl: undefined })!)
+  const d = directives(t, cacheControl({ maxAge: 31536000, immutable: true, cacheControl: undefined })!)
   t.equal(d.get('immutable'), true)
   t.equal(d.get('max-age'), '31536000')
 })
