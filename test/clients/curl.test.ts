@@ -3,7 +3,7 @@ import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import t from 'tap'
 import { build, BUNDLED_FILES } from '../../examples/app.js'
-import { dispositionNames, findProgram, missingProgram, run, serve, sha256File, writeRandomFile } from '../helpers/clients.js'
+import { dispositionNames, findProgram, missingProgram, parseByteranges, run, serve, sha256File, writeRandomFile } from '../helpers/clients.js'
 
 const NON_ASCII = 'Résumé – 2026 ✓.pdf'
 const curl = await findProgram('curl')
@@ -47,6 +47,21 @@ if (curl === undefined) {
       t.match(stdout, new RegExp(`^content-length: ${length}\\r?$`, 'im'), `${url}: Content-Length ${length}`)
       t.match(stdout, /^accept-ranges: bytes\r?$/im)
     }
+  })
+
+  t.test('curl -r with two ranges gets them both, as multipart/byteranges', async (t) => {
+    const out = path.join(t.testdir({}), 'parts')
+    const { stdout } = await run(curl, [...curlArgs, '-r', '0-99,2000000-2000099', '-o', out, '-w', '%{http_code}\\n%{content_type}', `${big.origin}/files/data.bin`])
+    const [status, type = ''] = stdout.split('\n')
+    t.equal(status, '206')
+    const boundary = /^multipart\/byteranges; boundary=("?)([^";]+)\1$/.exec(type)?.[2] ?? ''
+    t.not(boundary, '', `Content-Type ${type}`)
+
+    const whole = await readFile(path.join(data, 'data.bin'))
+    const parts = parseByteranges(await readFile(out), boundary)
+    t.same(parts.map((p) => p.headers['content-range']), [`bytes 0-99/${size}`, `bytes 2000000-2000099/${size}`])
+    t.same(parts[0]?.data, whole.subarray(0, 100))
+    t.same(parts[1]?.data, whole.subarray(2_000_000, 2_000_100))
   })
 
   t.test('curl -C - on a complete file leaves it as it is', async (t) => {

@@ -140,3 +140,46 @@ export function dispositionNames (value: string): { filename?: string, filenameS
   if (star?.[1] !== undefined) result.filenameStar = decodeURIComponent(star[1])
   return result
 }
+
+export interface BytePart {
+  headers: Record<string, string>
+  data: Buffer
+}
+
+/**
+ * Splits a multipart/byteranges body (RFC 9110 section 14.6) strictly: CRLF line ends, each part's
+ * length taken from its Content-Range, and the close delimiter at the end. Throws on anything else.
+ */
+export function parseByteranges (body: Buffer, boundary: string): BytePart[] {
+  const delimiter = Buffer.from(`--${boundary}`)
+  const expect = (at: number, text: string): void => {
+    if (body.toString('latin1', at, at + text.length) !== text) {
+      throw new Error(`expected ${JSON.stringify(text)} at byte ${at}, found ${JSON.stringify(body.toString('latin1', at, at + text.length))}`)
+    }
+  }
+  const parts: BytePart[] = []
+  let pos = body.indexOf(delimiter)
+  if (pos === -1) throw new Error('no delimiter in the body')
+  for (;;) {
+    pos += delimiter.length
+    if (body.toString('latin1', pos, pos + 2) === '--') break
+    expect(pos, '\r\n')
+    const end = body.indexOf('\r\n\r\n', pos)
+    if (end === -1) throw new Error(`part headers at byte ${pos} do not end`)
+    const headers: Record<string, string> = {}
+    for (const line of body.toString('latin1', pos + 2, end).split('\r\n')) {
+      const colon = line.indexOf(':')
+      headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+    }
+    const range = /^bytes (\d+)-(\d+)\/\d+$/.exec(headers['content-range'] ?? '')
+    if (range === null) throw new Error(`part at byte ${pos} has no Content-Range: ${JSON.stringify(headers)}`)
+    const start = end + 4
+    const length = Number(range[2]) - Number(range[1]) + 1
+    parts.push({ headers, data: body.subarray(start, start + length) })
+    pos = start + length
+    expect(pos, '\r\n')
+    expect(pos + 2, delimiter.toString('latin1'))
+    pos += 2
+  }
+  return parts
+}
