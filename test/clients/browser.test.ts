@@ -25,12 +25,13 @@ if (executablePath === undefined) {
   const { origin, requests } = await serve(t, app)
 
   // Playwright gives every launch a fresh temporary profile (user-data-dir) and removes it on close.
+  // --no-sandbox: CI runs as root in a container; --disable-dev-shm-usage: Docker's /dev/shm is 64 MiB.
   const browser: Browser = await chromium.launch({
     executablePath,
     headless: true,
     args: [
       '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'
     ]
   })
   t.teardown(() => browser.close())
