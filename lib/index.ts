@@ -4,6 +4,7 @@ import { pluginSettings, type PluginSettings } from './options.js'
 import { sendDownload } from './reply.js'
 import { kDownload } from './symbols.js'
 import type { DownloadTracker } from './lifecycle/tracker.js'
+import type { FileCacheStats } from './body/file-cache.js'
 import type { DownloadOptions, DownloadSource, FastifyDownloadsOptions } from './types.js'
 
 export interface DownloadMethod {
@@ -13,6 +14,10 @@ export interface DownloadMethod {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Size and use of the in-memory cache of small files (bounded by the cache* options). */
+    readonly downloadsCache: FileCacheStats
+  }
   interface FastifyReply {
     /** Sends a file (a path under the root) or another source as an attachment (`Content-Disposition: attachment`). */
     download: DownloadMethod
@@ -31,6 +36,8 @@ const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, opti
     return sendDownload(this, settings, 'inline', source, filename, opts)
   } as DownloadMethod)
 
+  fastify.decorate('downloadsCache', { getter: () => settings.cache.stats() })
+
   // The raw response's `close` ends a download too; onResponse is the ordinary path and costs a
   // property read on other routes.
   fastify.addHook('onResponse', (_request, reply, hookDone) => {
@@ -47,6 +54,7 @@ export default fastifyDownloads
 export { FileNameSchema, FilePathSchema, type FileName, type FilePath } from './schemas/index.js'
 export { errorCodes } from './errors.js'
 export { outcomeChannel, type OutcomeMessage } from './lifecycle/tracker.js'
+export type { FileCacheStats } from './body/file-cache.js'
 export type {
   ByteRange,
   CleanupFunction,

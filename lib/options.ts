@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_ROOT } from './errors.js'
 import { cacheControl } from './http/cache-control.js'
+import { FileCache } from './body/file-cache.js'
 import type { CleanupFunction, DotfilesPolicy, DownloadOptions, FastifyDownloadsOptions, ThrottleOptions } from './types.js'
 
 /** Per-call settings after defaults are applied: what the request path reads. */
@@ -28,10 +29,13 @@ export interface PluginSettings {
   cacheMaxFileSize: number
   cacheMaxBytes: number
   cacheMaxEntries: number
+  cache: FileCache
   defaults: Readonly<ResolvedOptions>
   /** The user's raw per-call defaults, merged under per-call options. */
   rawDefaults: Readonly<DownloadOptions>
 }
+
+export const DEFAULT_CACHE = Object.freeze({ maxFileSize: 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxEntries: 1024 })
 
 const DOTFILES: readonly DotfilesPolicy[] = ['ignore', 'deny', 'allow']
 
@@ -121,9 +125,14 @@ export function pluginSettings (options: FastifyDownloadsOptions): Readonly<Plug
     root: realRoot,
     dotfiles: dotfiles ?? 'ignore',
     syncStat: syncStat ?? true,
-    cacheMaxFileSize: cacheMaxFileSize ?? 64 * 1024,
-    cacheMaxBytes: cacheMaxBytes ?? 32 * 1024 * 1024,
-    cacheMaxEntries: cacheMaxEntries ?? 1024,
+    cacheMaxFileSize: cacheMaxFileSize ?? DEFAULT_CACHE.maxFileSize,
+    cacheMaxBytes: cacheMaxBytes ?? DEFAULT_CACHE.maxBytes,
+    cacheMaxEntries: cacheMaxEntries ?? DEFAULT_CACHE.maxEntries,
+    cache: new FileCache({
+      maxFileSize: cacheMaxFileSize ?? DEFAULT_CACHE.maxFileSize,
+      maxBytes: cacheMaxBytes ?? DEFAULT_CACHE.maxBytes,
+      maxEntries: cacheMaxEntries ?? DEFAULT_CACHE.maxEntries
+    }),
     defaults: Object.freeze(resolveOptions(rest)),
     rawDefaults: Object.freeze({ ...rest })
   })

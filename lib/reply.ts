@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify'
 import { Readable } from 'node:stream'
 import { multipartLayout, newBoundary } from './body/multipart.js'
-import { fileEntity, openFile } from './body/file.js'
+import { pathEntity } from './body/path.js'
 import { bufferEntity } from './body/buffer.js'
 import { isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
 import { isRangedSource, rangedEntity } from './body/ranged.js'
@@ -22,7 +22,6 @@ import { callerHeaders, contentType, representationHeaders, validatorHeaders, ty
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { Throttle } from './lifecycle/throttle.js'
 import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings, type ResolvedOptions } from './options.js'
-import { resolveInRoot } from './path/resolve.js'
 import { realpath } from 'node:fs/promises'
 import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource, ThrottleOptions } from './types.js'
@@ -53,6 +52,15 @@ function dateOption (value: boolean | Date | number): number | undefined {
   return toHttpTime(value instanceof Date ? value.getTime() : value)
 }
 
+async function realRoot (root: string | URL): Promise<string> {
+  try {
+    return await realpath(rootPath(root))
+  } catch (err) {
+    // The per-call root is server configuration: a missing one is the server's fault, not the client's.
+    throw new FST_DOWNLOADS_INVALID_OPTION('root', (err as Error).message)
+  }
+}
+
 /** Turns any source into an entity: the one place that looks at what kind of source it is. */
 async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Promise<Entity> {
   const { source } = call
@@ -60,11 +68,12 @@ async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOpt
   const lastModified = dateOption(opts.lastModified)
   if (opts.deleteAfter && typeof source !== 'string') throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   if (typeof source === 'string') {
-    const root = call.options?.root === undefined ? settings.root : await realpath(rootPath(call.options.root))
-    const real = await resolveInRoot(root, source, settings.dotfiles)
-    const { fd, stats } = await openFile(real)
+    const root = call.options?.root === undefined ? settings.root : await realRoot(call.options.root)
+    const { entity, real } = await pathEntity(source, {
+      root, dotfiles: settings.dotfiles, cache: settings.cache, syncStat: settings.syncStat, uncached: opts.deleteAfter
+    })
     if (opts.deleteAfter) tracker.deletePath = real
-    return fileEntity(real, fd, stats)
+    return entity
   }
   if (source instanceof Uint8Array) return bufferEntity(source, etag, lastModified)
   if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) {

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Type } from '@sinclair/typebox'
@@ -10,7 +10,7 @@ const fx = makeFixture()
 t.teardown(fx.remove)
 const SECRETS = ['OUTSIDE SECRET', 'SIBLING SECRET', 'SECRET=1', 'root:x:0:0']
 
-function neverLeaks (t: Tap.Test, body: Buffer, label: string): void {
+function neverLeaks (t: Test, body: Buffer, label: string): void {
   const text = body.toString('latin1')
   for (const secret of SECRETS) t.notOk(text.includes(secret), `${label}: no byte from outside the root`)
 }

@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { Readable } from 'node:stream'
 import { ReadableStream } from 'node:stream/web'
 import type { FastifyInstance } from 'fastify'
@@ -23,7 +23,7 @@ function store (bytes: Buffer, opened: Array<{ start: number, end: number } | un
   }
 }
 
-async function withApp (t: Tap.Test, routes: (app: FastifyInstance) => void): Promise<string> {
+async function withApp (t: Test, routes: (app: FastifyInstance) => void): Promise<string> {
   const { app, base } = await startApp(fx.root, {}, {}, routes)
   t.teardown(() => app.close())
   return base

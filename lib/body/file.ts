@@ -1,5 +1,4 @@
-import { close, constants, createReadStream, fstat, open, read, type Stats } from 'node:fs'
-import { basename } from 'node:path'
+import { close, constants, createReadStream, fstat, open, read, type BigIntStats } from 'node:fs'
 import { promisify } from 'node:util'
 import type { ByteRange } from '../conditional/range.js'
 import { FST_DOWNLOADS_NOT_FOUND } from '../errors.js'
@@ -8,8 +7,9 @@ import { fsError } from '../path/resolve.js'
 import { toHttpTime, type Body, type Entity } from './entity.js'
 
 const openAsync = promisify(open)
-const fstatAsync = promisify(fstat)
 const readAsync = promisify(read)
+export const fstatBig = (fd: number): Promise<BigIntStats> => new Promise((resolve, reject) =>
+  fstat(fd, { bigint: true }, (err, stats) => err === null ? resolve(stats) : reject(err)))
 
 // Node 20's default of 16 KiB (what @fastify/send ends up with) costs 4x the reads on large files.
 export const CHUNK = 64 * 1024
@@ -20,7 +20,7 @@ const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * Opens a file once and stats the open descriptor (no stat-then-open race). A directory or anything
  * but a regular file is a 404.
  */
-export async function openFile (real: string): Promise<{ fd: number, stats: Stats }> {
+export async function openFile (real: string): Promise<{ fd: number, stats: BigIntStats }> {
   let fd: number
   try {
     fd = await openAsync(real, OPEN_FLAGS)
@@ -28,7 +28,8 @@ export async function openFile (real: string): Promise<{ fd: number, stats: Stat
     throw fsError(err as NodeJS.ErrnoException)
   }
   try {
-    const stats = await fstatAsync(fd)
+    // BigInt: the nanosecond mtime and ctime that tell a cached copy from a changed file.
+    const stats = await fstatBig(fd)
     if (!stats.isFile()) throw new FST_DOWNLOADS_NOT_FOUND()
     return { fd, stats }
   } catch (err) {
@@ -42,27 +43,28 @@ export async function openFile (real: string): Promise<{ fd: number, stats: Stat
  * (dropped by release()), a multipart reader holds one while it runs. A single body is a ReadStream
  * that takes the entity's reference over and closes the descriptor once its pending read is done.
  */
-export function fileEntity (real: string, fd: number, stats: Stats): Entity {
+export function fileEntity (filename: string, fd: number, stats: BigIntStats): Entity {
+  const size = Number(stats.size)
   let refs = 1
   let released = false
   const unref = (): void => {
     if (--refs === 0) close(fd, () => {})
   }
   return {
-    size: stats.size,
-    etag: fileETag(stats.ino, stats.size, stats.mtimeMs),
-    lastModified: toHttpTime(stats.mtimeMs),
+    size,
+    etag: fileETag(stats),
+    lastModified: toHttpTime(Number(stats.mtimeMs)),
     kind: 'file',
     rangeable: true,
-    filename: basename(real),
+    filename,
     open: (range?: ByteRange): Body => {
-      if (stats.size === 0) return Buffer.alloc(0)
+      if (size === 0) return Buffer.alloc(0)
       if (refs !== 1) throw new Error('file body opened twice')
       refs = -1 // the stream owns the descriptor now; release() must not close it
       return createReadStream('', {
         fd,
         start: range?.start ?? 0,
-        end: range?.end ?? stats.size - 1,
+        end: range?.end ?? size - 1,
         highWaterMark: CHUNK
       })
     },
@@ -96,4 +98,16 @@ async function * readRanges (fd: number, ranges: readonly ByteRange[]): AsyncGen
       yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead)
     }
   }
+}
+
+/** Reads a whole small file through its descriptor, into one buffer. */
+export async function readWhole (fd: number, size: number): Promise<Buffer> {
+  const data = Buffer.allocUnsafe(size)
+  let offset = 0
+  while (offset < size) {
+    const { bytesRead } = await readAsync(fd, data, offset, size - offset, offset)
+    if (bytesRead === 0) throw new Error('file truncated while reading')
+    offset += bytesRead
+  }
+  return data
 }

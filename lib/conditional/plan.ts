@@ -40,7 +40,7 @@ const isReadMethod = (method: string): boolean => method === 'GET' || method ===
  * // { status: 206, head: false, range: { start: 0, end: 9 } }
  */
 export function plan (input: PlanInput): Plan {
-  const precondition = evaluatePreconditions(input.headers, input.validators)
+  const precondition = evaluatePreconditions(input.headers, input.validators, input.method)
   if (precondition === 412) return { status: 412 }
   // §13.1.2: a matching If-None-Match on a method other than GET/HEAD fails the request.
   if (precondition === 304) return isReadMethod(input.method) ? { status: 304 } : { status: 412 }

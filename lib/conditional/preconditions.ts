@@ -22,7 +22,7 @@ export type PreconditionResult = 0 | 304 | 412
  * @example
  * evaluatePreconditions({ 'if-none-match': '"a"' }, { etag: '"a"' }) // 304
  */
-export function evaluatePreconditions (headers: ConditionalHeaders, validators: Validators): PreconditionResult {
+export function evaluatePreconditions (headers: ConditionalHeaders, validators: Validators, method = 'GET'): PreconditionResult {
   const ifMatch = headers['if-match']
   if (ifMatch !== undefined) {
     // Step 1, §13.1.1: strong comparison; `*` matches any current representation.
@@ -39,7 +39,8 @@ export function evaluatePreconditions (headers: ConditionalHeaders, validators: 
     return matchesAny(ifNoneMatch, validators.etag, weakMatch) ? 304 : 0
   }
 
-  // Step 4, §13.1.3: only when there is no If-None-Match.
+  // Step 4, §13.1.3: only when there is no If-None-Match, and only for GET and HEAD.
+  if (method !== 'GET' && method !== 'HEAD') return 0
   const since = parseHttpDate(headers['if-modified-since'])
   if (since !== undefined && validators.lastModified !== undefined && validators.lastModified <= since) return 304
   return 0
@@ -54,22 +55,51 @@ function matchesAny (field: string, etag: string | undefined, match: (a: string,
   return false
 }
 
-// RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`), which §5.6.7 says to accept.
-const OBSOLETE_DATE = /^(?:[A-Z][a-z]+day, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/
-const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const LONG_DAY = '(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)'
+const MONTH = `(${MONTHS.join('|')})`
+const TIME = '(\\d{2}):(\\d{2}):(\\d{2})'
+// The three forms of RFC 9110 section 5.6.7: IMF-fixdate, and the obsolete RFC 850 and asctime.
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d{2}) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+const RFC850 = new RegExp(`^${LONG_DAY}, (\\d{2})-${MONTH}-(\\d{2}) ${TIME} GMT$`)
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} (\\d{4})$`)
 
+// Hand-written: Date.parse accepts far more than HTTP-date and rolls `31 Feb` over into March.
 /**
- * Parses an HTTP-date (RFC 9110 section 5.6.7); undefined when absent or invalid, which makes the
- * condition ignored as the RFC requires. Date.parse also reads the obsolete RFC 850 and asctime forms.
+ * Parses an HTTP-date (RFC 9110 section 5.6.7) to epoch milliseconds; undefined when absent or not a
+ * valid date, which makes the condition ignored as the RFC requires.
+ *
+ * @example
+ * parseHttpDate('Sun, 06 Nov 1994 08:49:37 GMT') // 784111777000
  */
-export function parseHttpDate (value: string | undefined): number | undefined {
+export function parseHttpDate (value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined) return undefined
-  const trimmed = value.trim()
-  // Every HTTP-date form has at most one comma: more is a list, which is invalid for these fields.
-  if (trimmed.indexOf(',') !== trimmed.lastIndexOf(',')) return undefined
-  const ms = IMF_FIXDATE.test(trimmed)
-    ? Date.parse(trimmed)
-    // asctime carries no zone, and HTTP dates are always GMT.
-    : OBSOLETE_DATE.test(trimmed) ? Date.parse(trimmed.endsWith('GMT') ? trimmed : `${trimmed} GMT`) : Number.NaN
-  return Number.isNaN(ms) ? undefined : ms
+  const text = value.trim()
+  let m = IMF_FIXDATE.exec(text)
+  if (m !== null) return utc(Number(m[3]), m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!)
+  m = RFC850.exec(text)
+  if (m !== null) {
+    // Two-digit years more than 50 years ahead are the most recent past year with those digits.
+    const currentYear = new Date(now).getUTCFullYear()
+    let year = Math.floor(currentYear / 100) * 100 + Number(m[3])
+    if (year > currentYear + 50) year -= 100
+    return utc(year, m[2]!, Number(m[1]), m[4]!, m[5]!, m[6]!)
+  }
+  m = ASCTIME.exec(text)
+  if (m !== null) return utc(Number(m[6]), m[1]!, Number(m[2]!.trim()), m[3]!, m[4]!, m[5]!)
+  return undefined
+}
+
+function utc (year: number, month: string, day: number, hh: string, mm: string, ss: string): number | undefined {
+  const monthIndex = MONTHS.indexOf(month)
+  const hours = Number(hh)
+  const minutes = Number(mm)
+  // A leap second (60) is allowed by the grammar; Date folds it into the next minute.
+  const seconds = Number(ss)
+  if (hours > 23 || minutes > 59 || seconds > 60 || day < 1) return undefined
+  const ms = Date.UTC(year, monthIndex, day, hours, minutes, seconds)
+  // A day past the end of its month (31 Nov, 29 Feb 2023) would roll over: invalid.
+  if (new Date(Date.UTC(year, monthIndex, day)).getUTCMonth() !== monthIndex) return undefined
+  return ms
 }

@@ -1,14 +1,24 @@
 /**
- * A strong entity tag for a file, from the identity a change always moves: inode, size and the
- * nanosecond-resolution mtime (RFC 9110 section 8.8.3).
+ * A strong entity tag for a file, from what a change always moves: inode, size and the nanosecond
+ * mtime (RFC 9110 section 8.8.3).
  */
-export function fileETag (ino: number, size: number, mtimeMs: number): string {
-  return `"${ino.toString(36)}-${size.toString(36)}-${Math.round(mtimeMs * 1e3).toString(36)}"`
+export function fileETag (stats: { ino: bigint, size: bigint, mtimeNs: bigint }): string {
+  return `"${stats.ino.toString(36)}-${stats.size.toString(36)}-${stats.mtimeNs.toString(36)}"`
 }
 
-/** Wraps an opaque tag given by a caller as a strong ETag, unless it is already a quoted entity-tag. */
+// etagc of RFC 9110 section 8.8.3: visible ASCII but DQUOTE, and obs-text.
+const ENTITY_TAG = /^(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"$/
+const NOT_ETAGC = /[^\x21\x23-\x7e\x80-\xff]/g
+
+/**
+ * A caller's tag as a valid entity-tag: kept when it already is one (weak or strong), else its
+ * opaque part without the characters an entity-tag cannot hold, quoted as a strong tag.
+ */
 export function normalizeETag (tag: string): string {
-  return /^(W\/)?"[^"]*"$/.test(tag) ? tag : `"${tag.replace(/["\\\x00-\x20\x7f]/g, '')}"`
+  if (ENTITY_TAG.test(tag)) return tag
+  const weak = tag.startsWith('W/"') && tag.endsWith('"') && tag.length >= 4
+  const opaque = weak ? tag.slice(3, -1) : tag.startsWith('"') && tag.endsWith('"') && tag.length >= 2 ? tag.slice(1, -1) : tag
+  return `${weak ? 'W/' : ''}"${opaque.replace(NOT_ETAGC, '')}"`
 }
 
 export function isWeak (tag: string): boolean {

@@ -25,6 +25,7 @@ export class DownloadTracker {
   readonly #started = performance.now()
   #finished = false
   #ended = false
+  #oneWrite = 0
   bytesSent = 0
   error: Error | undefined
   range: ByteRange | undefined
@@ -58,7 +59,7 @@ export class DownloadTracker {
 
   /** Records a body sent in one write: it counts only if the response finished. */
   trackBuffer (length: number): void {
-    this.#reply.raw.once('finish', () => { this.bytesSent += length })
+    this.#oneWrite = length
   }
 
   /** onResponse: the response was written completely. */
@@ -70,10 +71,11 @@ export class DownloadTracker {
   end (): void {
     if (this.#ended) return
     this.#ended = true
+    const finished = this.#finished || this.#reply.raw.writableFinished
     const outcome: DownloadOutcome = {
       statusCode: this.#reply.raw.statusCode,
-      bytesSent: this.bytesSent,
-      aborted: !this.#finished && !this.#reply.raw.writableFinished,
+      bytesSent: this.bytesSent + (finished ? this.#oneWrite : 0),
+      aborted: !finished,
       durationMs: performance.now() - this.#started
     }
     if (this.error !== undefined) outcome.error = this.error

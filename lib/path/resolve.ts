@@ -2,7 +2,7 @@ import { realpath } from 'node:fs'
 import { promisify } from 'node:util'
 import { FST_DOWNLOADS_ACCESS_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN, FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
 import type { DotfilesPolicy } from '../types.js'
-import { checkDotfiles, pathSegments, relativeInside } from './confine.js'
+import { checkDotfiles, relativeInside } from './confine.js'
 
 /** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
 // The native realpath(3) is one thread-pool call; the JavaScript one lstats every segment.
@@ -25,13 +25,10 @@ export function fsError (err: NodeJS.ErrnoException): Error {
 }
 
 /**
- * Resolves a request path to a real path confined to `root` (itself a real path): checks the segments
- * before any I/O, then follows symlinks with realpath and checks the result is still inside the root
- * and passes the dotfiles policy.
+ * Follows symlinks with realpath and checks the result is still inside `root` (itself a real path)
+ * and passes the dotfiles policy; `segments` were already checked by pathSegments().
  */
-export async function resolveInRoot (root: string, file: string, dotfiles: DotfilesPolicy): Promise<string> {
-  const segments = pathSegments(file)
-  checkDotfiles(segments, dotfiles)
+export async function confineReal (root: string, segments: readonly string[], dotfiles: DotfilesPolicy): Promise<string> {
   let real: string
   try {
     real = await realpathNative(root + '/' + segments.join('/'))

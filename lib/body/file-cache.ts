@@ -1,0 +1,123 @@
+import type { BigIntStats } from 'node:fs'
+
+/** What a file was when its bytes were read: any change to it moves one of these. */
+export interface FileIdentity {
+  dev: bigint
+  ino: bigint
+  size: bigint
+  mtimeNs: bigint
+  ctimeNs: bigint
+}
+
+export interface CachedFile {
+  identity: FileIdentity
+  data: Buffer
+  etag: string
+  lastModified: number
+  /** Last-Modified as an HTTP-date, formatted once. */
+  lastModifiedHeader: string
+  filename: string
+}
+
+export interface FileCacheLimits {
+  maxFileSize: number
+  maxBytes: number
+  maxEntries: number
+}
+
+/** The cache's size and use, as `app.downloadsCache` reports it. */
+export interface FileCacheStats {
+  entries: number
+  bytes: number
+  hits: number
+  misses: number
+  maxBytes: number
+  maxEntries: number
+  maxFileSize: number
+}
+
+export function identityOf (stats: BigIntStats): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs }
+}
+
+/**
+ * Whether a fresh stat shows the very file that was cached, unchanged: same device and inode (not a
+ * replacement, rename or re-link), same size, and same nanosecond mtime and ctime (ctime also moves on
+ * chmod, link and rename, which mtime does not).
+ */
+export function sameFile (a: FileIdentity, b: BigIntStats): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs
+}
+
+/**
+ * Small files kept in memory, least recently used first out, bounded in bytes and entries. An entry is
+ * only ever used after its identity was checked against a fresh stat.
+ */
+export class FileCache {
+  readonly #entries = new Map<string, CachedFile>()
+  readonly limits: Readonly<FileCacheLimits>
+  #bytes = 0
+  #hits = 0
+  #misses = 0
+
+  constructor (limits: FileCacheLimits) {
+    this.limits = Object.freeze({ ...limits })
+  }
+
+  get enabled (): boolean {
+    return this.limits.maxFileSize > 0 && this.limits.maxBytes > 0 && this.limits.maxEntries > 0
+  }
+
+  /** Whether a file of this size may be cached. */
+  fits (size: number): boolean {
+    return this.enabled && size <= this.limits.maxFileSize && size <= this.limits.maxBytes
+  }
+
+  get (key: string): CachedFile | undefined {
+    const entry = this.#entries.get(key)
+    if (entry === undefined) {
+      this.#misses++
+      return undefined
+    }
+    this.#hits++
+    // Least recently used: move it to the end of the insertion order.
+    this.#entries.delete(key)
+    this.#entries.set(key, entry)
+    return entry
+  }
+
+  set (key: string, entry: CachedFile): void {
+    this.delete(key)
+    this.#entries.set(key, entry)
+    this.#bytes += entry.data.length
+    for (const [oldKey, old] of this.#entries) {
+      if (this.#bytes <= this.limits.maxBytes && this.#entries.size <= this.limits.maxEntries) break
+      this.#entries.delete(oldKey)
+      this.#bytes -= old.data.length
+    }
+  }
+
+  delete (key: string): void {
+    const old = this.#entries.get(key)
+    if (old === undefined) return
+    this.#entries.delete(key)
+    this.#bytes -= old.data.length
+  }
+
+  clear (): void {
+    this.#entries.clear()
+    this.#bytes = 0
+  }
+
+  stats (): FileCacheStats {
+    return {
+      entries: this.#entries.size,
+      bytes: this.#bytes,
+      hits: this.#hits,
+      misses: this.#misses,
+      maxBytes: this.limits.maxBytes,
+      maxEntries: this.limits.maxEntries,
+      maxFileSize: this.limits.maxFileSize
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import { close, stat, statSync, type BigIntStats } from 'node:fs'
+import { fileETag } from '../http/etag.js'
+import { checkDotfiles, pathSegments } from '../path/confine.js'
+import { confineReal } from '../path/resolve.js'
+import type { DotfilesPolicy } from '../types.js'
+import { bufferBody } from './buffer.js'
+import { noop, toHttpTime, type Entity } from './entity.js'
+import { fileEntity, fstatBig, openFile, readWhole } from './file.js'
+import { identityOf, sameFile, type CachedFile, type FileCache } from './file-cache.js'
+
+export interface PathContext {
+  /** The real path of the root this call is confined to. */
+  root: string
+  dotfiles: DotfilesPolicy
+  cache: FileCache
+  /** Check a cached file with a synchronous stat (fast) rather than an async one (never blocks the loop). */
+  syncStat: boolean
+  /** The file will be deleted after the response: never cache it. */
+  uncached: boolean
+}
+
+const statBig = (path: string): Promise<BigIntStats | undefined> => new Promise((resolve) =>
+  stat(path, { bigint: true }, (err, stats) => resolve(err === null ? stats : undefined)))
+
+function statNow (path: string, sync: boolean): BigIntStats | undefined | Promise<BigIntStats | undefined> {
+  // A vanished file, or a path component that is no longer a directory, is simply not the cached one.
+  return sync ? statSync(path, { bigint: true, throwIfNoEntry: false }) : statBig(path)
+}
+
+/** An entity over a cached copy; its ranges are slices of the copy, its body one write. */
+function cachedEntity (entry: CachedFile): Entity {
+  return {
+    kind: 'file',
+    size: entry.data.length,
+    etag: entry.etag,
+    lastModified: entry.lastModified,
+    rangeable: true,
+    filename: entry.filename,
+    open: (range) => range === undefined ? entry.data : bufferBody(entry.data.subarray(range.start, range.end + 1)),
+    release: noop
+  }
+}
+
+/**
+ * A path under the root as an entity: the request path is checked (pure), then served from the cache
+ * when a fresh stat shows the cached file unchanged, else resolved with realpath, confined, opened and
+ * fstat-ed; a small file is then read whole and cached, a large one streamed from its descriptor.
+ */
+export async function pathEntity (file: string, ctx: PathContext): Promise<{ entity: Entity, real: string }> {
+  const segments = pathSegments(file)
+  checkDotfiles(segments, ctx.dotfiles)
+  const requested = ctx.root + '/' + segments.join('/')
+  const useCache = ctx.cache.enabled && !ctx.uncached
+  if (useCache) {
+    const entry = ctx.cache.get(requested)
+    if (entry !== undefined) {
+      const now = await statNow(requested, ctx.syncStat)
+      if (now !== undefined && sameFile(entry.identity, now)) return { entity: cachedEntity(entry), real: requested }
+      ctx.cache.delete(requested)
+    }
+  }
+
+  const real = await confineReal(ctx.root, segments, ctx.dotfiles)
+  const { fd, stats } = await openFile(real)
+  const size = Number(stats.size)
+  const filename = segments[segments.length - 1]!
+  if (!useCache || !ctx.cache.fits(size)) return { entity: fileEntity(filename, fd, stats), real }
+
+  let data: Buffer
+  let after: BigIntStats
+  try {
+    data = await readWhole(fd, size)
+    // Stat again after reading: a file written to meanwhile may have given torn bytes; those are not kept.
+    after = await fstatBig(fd)
+  } finally {
+    close(fd, noop)
+  }
+  const mtimeMs = toHttpTime(Number(stats.mtimeMs))
+  const entry: CachedFile = {
+    identity: identityOf(stats),
+    data,
+    etag: fileETag(stats),
+    lastModified: mtimeMs,
+    lastModifiedHeader: new Date(mtimeMs).toUTCString(),
+    filename
+  }
+  if (sameFile(entry.identity, after)) ctx.cache.set(requested, entry)
+  return { entity: cachedEntity(entry), real }
+}
