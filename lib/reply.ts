@@ -187,7 +187,6 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
     maxRanges: opts.maxRanges,
     now: Date.now()
   })
-  const described: Entity = { ...entity, ...validators }
 
   if (decision.status === 412) throw new FST_DOWNLOADS_PRECONDITION_FAILED()
   if (decision.status === 416) {
@@ -197,7 +196,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   }
   if (decision.status === 304) {
     const headers: Headers = {}
-    validatorHeaders(described, opts, headers)
+    validatorHeaders(validators, opts, headers)
     callerHeaders(opts, headers)
     reply.code(304).headers(headers).send(request.method === 'HEAD' ? emptyBody() : undefined)
     return
@@ -205,7 +204,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
 
   const filename = call.filename ?? entity.filename
   const mediaType = contentType(filename, opts)
-  const headers = representationHeaders(described, type, filename, mediaType, opts, rangeable)
+  const headers = representationHeaders(validators, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size
   let body: Body
   try {
@@ -215,7 +214,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   }
   callerHeaders(opts, headers)
   // A header the app already set on the reply (a CSP, a Cache-Control) wins over the plugin's default.
-  for (const name of ['content-security-policy', 'cache-control', 'x-content-type-options']) {
+  for (const name of APP_WINS) {
     if (reply.hasHeader(name)) delete headers[name]
   }
 
@@ -229,6 +228,8 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   }
   reply.code(decision.status).headers(headers).send(body)
 }
+
+const APP_WINS = ['content-security-policy', 'cache-control', 'x-content-type-options'] as const
 
 /** reply.download() and reply.inline(): start serving, report failures through Fastify's error handling. */
 export function sendDownload (

@@ -82,6 +82,7 @@ export class DownloadTracker {
     if (this.range !== undefined) outcome.range = this.range
     if (this.ranges !== undefined) outcome.ranges = this.ranges
     this.release?.()
+    if (this.cleanup.length === 0 && this.deletePath === undefined && !outcome.aborted && !outcomeChannel.hasSubscribers) return
     // Never before the response is out, never in the way of the next request.
     setImmediate(() => { void this.#runCleanup(outcome) })
   }

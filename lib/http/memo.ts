@@ -1,0 +1,17 @@
+/**
+ * A bounded memo for pure string functions whose inputs repeat (file names, dates): the same few
+ * files are downloaded again and again, so their headers are formatted once. When full it starts over,
+ * which costs one recomputation per key and keeps memory bounded without bookkeeping per hit.
+ */
+export function memoize<K, V> (fn: (key: K) => V, max = 1024): (key: K) => V {
+  let memo = new Map<K, V>()
+  return (key: K): V => {
+    let value = memo.get(key)
+    if (value === undefined) {
+      value = fn(key)
+      if (memo.size >= max) memo = new Map()
+      memo.set(key, value)
+    }
+    return value
+  }
+}
