@@ -99,8 +99,9 @@ export async function build (opts: BuildOptions = {}) {
   return app
 }
 
+/** The folder `root` names, in any of the forms the plugin accepts. */
 function rootPath (root: string | URL): string {
-  return root instanceof URL ? fileURLToPath(root) : path.resolve(root)
+  return root instanceof URL || root.startsWith('file:') ? fileURLToPath(root) : path.resolve(root)
 }
 
 /** The regular files directly in `root`, dotfiles left out, sorted by name. */
