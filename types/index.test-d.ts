@@ -24,6 +24,7 @@ import {
   type ThrottleOptions
 } from 'fastify-downloads'
 import * as ns from 'fastify-downloads'
+import type { FileCacheStats, OutcomeMessage } from 'fastify-downloads'
 import { assert, expectExactType, expectType, type Equal } from './helpers.js'
 
 // ---- Import forms: default, named and namespace are the same plugin.
@@ -218,3 +219,15 @@ typed.get('/plain/:name', (req, reply) => {
   // @ts-expect-error params is unknown without a schema
   return reply.download(req.params.name)
 })
+
+// ---- The cache's size, reported on the instance.
+const cacheStats = app.downloadsCache
+expectExactType<FileCacheStats>()(cacheStats)
+expectExactType<number>()(cacheStats.bytes)
+expectExactType<number>()(cacheStats.entries)
+// @ts-expect-error the report is read-only
+app.downloadsCache = cacheStats
+
+// ---- The outcome channel's message.
+const onOutcome = (message: OutcomeMessage): number => message.outcome.bytesSent + message.request.url.length
+expectType<(m: OutcomeMessage) => number>(onOutcome)
