@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureFiles, ensureFile, MiB } from './harness/files.js'
 import { contenders as listContenders, BENCH_DIR } from './harness/contenders.js'
 import { startServer, httpGet } from './harness/server.js'
-import { rssBytes, hwmBytes, cpuSeconds, machine } from './harness/proc.js'
+import { rssBytes, hwmBytes, cpuSeconds, machine, loadAverage } from './harness/proc.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
 import { updateReadme } from './harness/readme.js'
 
@@ -153,6 +153,7 @@ async function main () {
     date: new Date().toISOString(),
     node: serverNodeVersion,
     machine: machine(),
+    loadAverageAtEnd: loadAverage(),
     fileBytes: size,
     slow: { seconds: slowSeconds, targetBytesPerSecond: slowRate },
     limitBytes: LIMIT,
@@ -161,7 +162,7 @@ async function main () {
   const md = [
     `Node ${serverNodeVersion} (server on core 0, clients on core 1), ${results.machine.nproc} cores ${results.machine.cpuModel}. ` +
       `File: ${fmt(size)} MiB. Fast client: reads and discards as fast as it can. Slow client: ~${args['slow-rate-mb']} MB/s for ${slowSeconds} s, then aborts. ` +
-      'RSS sampled every 20 ms; growth = peak minus RSS after a warm-up.',
+      `RSS sampled every 20 ms; growth = peak minus RSS after a warm-up. Load average at the end: ${results.loadAverageAtEnd.join(' ')}.`,
     '',
     '| Server | RSS before MiB | peak MiB | growth MiB | fast client MB/s | slow client MB/s | after abort MiB | serves after abort |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',

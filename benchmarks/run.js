@@ -50,7 +50,7 @@ const mode = args.quick ? 'quick' : 'full'
 const settings = {
   connections: Number(args.connections),
   durationSeconds: Number(args.duration ?? (args.quick ? 1.5 : 10)),
-  warmupSeconds: Number(args.warmup ?? (args.quick ? 0.3 : 2)),
+  warmupSeconds: Number(args.warmup ?? (args.quick ? 0.3 : 1)),
   reps: Number(args.reps ?? (args.quick ? 1 : 3)),
   wrk: args['no-wrk'] ? false : (args.wrk ?? !args.quick),
   stockAutocannon: args['autocannon-stock']
@@ -174,7 +174,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
   result.failures = result.errors + result.timeouts + result.unexpectedStatus + (result.verification?.mismatches ?? 0)
 
   const wantWrk = settings.wrk && wrkTool && !scenario.verify &&
-    ((scenario.bodyBytes ?? 0) >= 64 * 1024 || result.loadgenSaturated)
+    ((scenario.bodyBytes ?? 0) > 64 * 1024 || result.loadgenSaturated)
   let wrk = null
   if (wantWrk) {
     const c0 = cpuSeconds(server.pids)

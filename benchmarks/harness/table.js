@@ -6,6 +6,14 @@ function num (x, digits = 0) {
   return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
 }
 
+function rate (x) {
+  return Number.isFinite(x) && x < 10 ? num(x, 2) : num(x)
+}
+
+function ms (x) {
+  return Number.isFinite(x) && x < 10 ? num(x, 2) : num(x, 1)
+}
+
 function ratio (x, base) {
   if (!Number.isFinite(x) || !Number.isFinite(base) || base === 0) return ''
   return ` (${(x / base).toFixed(2)}×)`
@@ -33,10 +41,10 @@ export function scenarioTable (results, scenario) {
     rows.push('| ' + [
       label + (c.contender === results.baseline ? ' (baseline)' : ''),
       h.tool + (c.crossCheck ? ` (${c.crossCheck.tool}: ${num(c.crossCheck.requestsPerSecond)} req/s, ${num(c.crossCheck.bytesPerSecond / 1e6, 0)} MB/s)` : ''),
-      num(h.requestsPerSecond) + ratio(h.requestsPerSecond, base?.requestsPerSecond),
+      rate(h.requestsPerSecond) + ratio(h.requestsPerSecond, base?.requestsPerSecond),
       num(h.bytesPerSecond / 1e6, 1) + ratio(h.bytesPerSecond, base?.bytesPerSecond),
-      num(h.latencyMs.p50, 2) + ratio(h.latencyMs.p50, base?.latencyMs.p50),
-      num(h.latencyMs.p99, 2) + ratio(h.latencyMs.p99, base?.latencyMs.p99),
+      ms(h.latencyMs.p50) + ratio(h.latencyMs.p50, base?.latencyMs.p50),
+      ms(h.latencyMs.p99) + ratio(h.latencyMs.p99, base?.latencyMs.p99),
       num(h.failures),
       pct(h.serverCpuShare),
       pct(h.loadgenCpuShare) + sat,
@@ -66,6 +74,8 @@ export function renderMarkdown (results) {
     'wrk ran, the whole scenario is reported from wrk. MB/s counts body bytes as they arrive (autocannon) or all bytes read (wrk). ' +
     '"other CPU" is what the rest of the machine used meanwhile (from /proc/stat, less the server and the load generator); ' +
     '‡ marks more than 25%: something else was running and the cell is suspect. ' +
+    'autocannon records latency in whole milliseconds; wrk in microseconds. A 100 MiB response rarely completes within a quick run: ' +
+    'there req/s and latency are 0 and MB/s is the figure. ' +
     '"errors / unexpected" adds connection errors, timeouts, responses with another status than the scenario expects, and (changing file) bodies that failed verification, summed over runs.')
   out.push('')
   for (const s of results.scenarios) {
@@ -95,12 +105,17 @@ export function renderMarkdown (results) {
     out.push('Skipped contenders: ' + skipped.map((k) => `${k.label} (${k.missing})`).join('; ') + '.')
   }
   if (results.profile) {
+    const p = results.profile.top
     out.push('')
-    out.push(`## CPU profile of fastify-downloads (--cpu-prof, whole run, top self time)`)
+    out.push(`## CPU profile of fastify-downloads (--cpu-prof over the whole run, busy time only: ${p.busySamples} samples)`)
     out.push('')
-    out.push('| self % | function |')
+    out.push('| self % of busy | module |')
     out.push('| ---: | --- |')
-    for (const f of results.profile.top) out.push(`| ${f.selfPercent} | \`${f.fn}\` |`)
+    for (const f of p.modules) out.push(`| ${f.selfPercent} | ${f.fn} |`)
+    out.push('')
+    out.push('| self % of busy | function |')
+    out.push('| ---: | --- |')
+    for (const f of p.functions) out.push(`| ${f.selfPercent} | \`${f.fn}\` |`)
   }
   return out.join('\n') + '\n'
 }
