@@ -1,13 +1,11 @@
 import type { FastifyReply } from 'fastify'
-import { Readable } from 'node:stream'
-import { multipartLayout, newBoundary } from './body/multipart.js'
+import { multipartBody, multipartLayout, newBoundary } from './body/multipart.js'
 import { pathEntity } from './body/path.js'
 import { bufferEntity } from './body/buffer.js'
-import { isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
+import { firstChunk, isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
 import { isRangedSource, rangedEntity } from './body/ranged.js'
-import { toHttpTime, type Body, type Entity } from './body/entity.js'
+import { emptyBody, toHttpTime, type Body, type Entity } from './body/entity.js'
 import { plan, type Plan } from './conditional/plan.js'
-import type { ByteRange } from './conditional/range.js'
 import {
   FST_DOWNLOADS_INVALID_OPTION,
   FST_DOWNLOADS_INVALID_SOURCE,
@@ -20,11 +18,11 @@ import type { DispositionType } from './http/disposition.js'
 import { normalizeETag } from './http/etag.js'
 import { callerHeaders, contentType, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
 import { DownloadTracker } from './lifecycle/tracker.js'
-import { Throttle } from './lifecycle/throttle.js'
+import { throttled } from './lifecycle/throttle.js'
 import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings, type ResolvedOptions } from './options.js'
 import { realpath } from 'node:fs/promises'
 import { kDownload } from './symbols.js'
-import type { DownloadOptions, DownloadSource, ThrottleOptions } from './types.js'
+import type { DownloadOptions, DownloadSource } from './types.js'
 
 interface Call {
   source: DownloadSource
@@ -100,71 +98,7 @@ async function openBody (entity: Entity, decision: Plan & { status: 200 | 206 },
   const layout = multipartLayout(decision.ranges, size, mediaType, newBoundary())
   headers['content-type'] = `multipart/byteranges; boundary=${layout.boundary}`
   headers['content-length'] = layout.length
-  return Readable.from(multipartBody(entity, decision.ranges, layout.heads, layout.tail), { objectMode: false })
-}
-
-async function * multipartBody (entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer): AsyncGenerator<Uint8Array> {
-  const parts = entity.parts?.(ranges)
-  if (parts !== undefined) {
-    // One reader over all ranges: the part heads go in when its position crosses into a new range.
-    const iterator = parts[Symbol.asyncIterator]()
-    for (let i = 0; i < ranges.length; i++) {
-      yield heads[i]!
-      let left = ranges[i]!.end - ranges[i]!.start + 1
-      while (left > 0) {
-        const next = await iterator.next()
-        if (next.done === true) throw new Error('ranged body ended early')
-        left -= next.value.length
-        yield next.value
-      }
-    }
-    await iterator.return?.()
-  } else {
-    for (let i = 0; i < ranges.length; i++) {
-      yield heads[i]!
-      const body = await entity.open(ranges[i])
-      if (Buffer.isBuffer(body)) yield body
-      else for await (const chunk of body) yield chunk as Uint8Array
-    }
-  }
-  yield tail
-}
-
-/**
- * The body of a HEAD answer. Not `undefined`: Fastify's automatic HEAD route would then overwrite
- * Content-Length with 0; an empty stream keeps the length of the GET.
- */
-function emptyBody (): Readable {
-  return new Readable({ read () { this.push(null) } })
-}
-
-/** Puts a body through a Throttle, carrying errors forward and destruction back. */
-function throttled (body: Body, options: ThrottleOptions): Readable {
-  const source = Buffer.isBuffer(body) ? Readable.from([body], { objectMode: false }) : body
-  const throttle = new Throttle(options)
-  source.once('error', (err) => throttle.destroy(err))
-  throttle.once('close', () => source.destroy())
-  return source.pipe(throttle)
-}
-
-/** Waits for a stream's first chunk (or end), so a source that fails at once gets a clean 500. */
-function firstChunk (stream: Readable): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      stream.off('readable', done)
-      stream.off('end', done)
-      stream.off('error', failed)
-      resolve()
-    }
-    const failed = (err: Error): void => {
-      stream.off('readable', done)
-      stream.off('end', done)
-      reject(new FST_DOWNLOADS_SOURCE_FAILED({ cause: err }))
-    }
-    stream.once('readable', done)
-    stream.once('end', done)
-    stream.once('error', failed)
-  })
+  return multipartBody(entity, decision.ranges, layout)
 }
 
 async function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Promise<void> {

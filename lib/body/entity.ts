@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
 
 /** A body to hand to Fastify: a Buffer is sent in one write, a stream is piped. */
@@ -37,4 +37,12 @@ export const noop = (): void => {}
 /** Rounds a time down to whole seconds, the precision of Last-Modified and its comparisons. */
 export function toHttpTime (ms: number): number {
   return Math.floor(ms / 1000) * 1000
+}
+
+/**
+ * The body of a HEAD answer. Not `undefined`: Fastify's automatic HEAD route would then overwrite
+ * Content-Length with 0; an empty stream keeps the length of the GET.
+ */
+export function emptyBody (): Readable {
+  return new Readable({ read () { this.push(null) } })
 }

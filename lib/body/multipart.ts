@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
 import { contentRange } from '../http/content-range.js'
+import type { Entity } from './entity.js'
 
 export interface MultipartLayout {
   boundary: string
@@ -36,3 +38,36 @@ export function multipartLayout (ranges: readonly ByteRange[], size: number, con
   const tail = Buffer.from(`\r\n--${boundary}--\r\n`, 'latin1')
   return { boundary, heads, tail, length: length + tail.length }
 }
+
+/** The body of a multipart/byteranges answer: each part's head, then its bytes, then the close delimiter. */
+export function multipartBody (entity: Entity, ranges: readonly ByteRange[], layout: MultipartLayout): Readable {
+  return Readable.from(parts(entity, ranges, layout.heads, layout.tail), { objectMode: false })
+}
+
+async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer): AsyncGenerator<Uint8Array> {
+  const reader = entity.parts?.(ranges)
+  if (reader !== undefined) {
+    // One reader over all ranges: the part heads go in when its position crosses into a new range.
+    const iterator = reader[Symbol.asyncIterator]()
+    for (let i = 0; i < ranges.length; i++) {
+      yield heads[i]!
+      let left = ranges[i]!.end - ranges[i]!.start + 1
+      while (left > 0) {
+        const next = await iterator.next()
+        if (next.done === true) throw new Error('ranged body ended early')
+        left -= next.value.length
+        yield next.value
+      }
+    }
+    await iterator.return?.()
+  } else {
+    for (let i = 0; i < ranges.length; i++) {
+      yield heads[i]!
+      const body = await entity.open(ranges[i])
+      if (Buffer.isBuffer(body)) yield body
+      else for await (const chunk of body) yield chunk as Uint8Array
+    }
+  }
+  yield tail
+}
+

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
+import { FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
 import { noop, type Entity } from './entity.js'
 
 export function isNodeReadable (value: unknown): value is Readable {
@@ -54,4 +55,24 @@ export function streamEntity (
       else if (typeof (value as AsyncGenerator).return === 'function') (value as AsyncGenerator).return(undefined).catch(noop)
     }
   }
+}
+
+/** Waits for a stream's first chunk (or end), so a source that fails at once gets a clean 500. */
+export function firstChunk (stream: Readable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      stream.off('readable', done)
+      stream.off('end', done)
+      stream.off('error', failed)
+      resolve()
+    }
+    const failed = (err: Error): void => {
+      stream.off('readable', done)
+      stream.off('end', done)
+      reject(new FST_DOWNLOADS_SOURCE_FAILED({ cause: err }))
+    }
+    stream.once('readable', done)
+    stream.once('end', done)
+    stream.once('error', failed)
+  })
 }

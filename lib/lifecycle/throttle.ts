@@ -1,4 +1,5 @@
-import { Transform, type TransformCallback } from 'node:stream'
+import { Readable, Transform, type TransformCallback } from 'node:stream'
+import type { Body } from '../body/entity.js'
 import type { ThrottleOptions } from '../types.js'
 
 /**
@@ -45,4 +46,13 @@ export class Throttle extends Transform {
     }
     callback()
   }
+}
+
+/** Puts a body through a Throttle, carrying errors forward and destruction back. */
+export function throttled (body: Body, options: ThrottleOptions): Readable {
+  const source = Buffer.isBuffer(body) ? Readable.from([body], { objectMode: false }) : body
+  const throttle = new Throttle(options)
+  source.once('error', (err) => throttle.destroy(err))
+  throttle.once('close', () => source.destroy())
+  return source.pipe(throttle)
 }
