@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginAsync, FastifyReply } from 'fastify'
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import { pluginSettings, type PluginSettings } from './options.js'
 import { sendDownload } from './reply.js'
 import { kDownload } from './symbols.js'
@@ -26,6 +26,10 @@ declare module 'fastify' {
   }
 }
 
+function trackerOf (request: FastifyRequest): DownloadTracker | undefined {
+  return (request as unknown as Record<symbol, DownloadTracker | undefined>)[kDownload]
+}
+
 const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, options) => {
   const settings: PluginSettings = pluginSettings(options)
 
@@ -40,9 +44,13 @@ const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, opti
 
   // The raw response's `close` ends a download too; onResponse is the ordinary path and costs a
   // property read on other routes.
-  fastify.addHook('onResponse', (_request, reply, hookDone) => {
-    const tracker = (reply as unknown as Record<symbol, DownloadTracker | undefined>)[kDownload]
-    if (tracker !== undefined) tracker.finish()
+  fastify.addHook('onResponse', (request, _reply, hookDone) => {
+    trackerOf(request)?.finish()
+    hookDone()
+  })
+  // A client gone before the response ended; the raw `close` says so too, whichever comes first wins.
+  fastify.addHook('onRequestAbort', (request, hookDone) => {
+    trackerOf(request)?.end()
     hookDone()
   })
 }

@@ -172,7 +172,8 @@ export function sendDownload (
 ): FastifyReply {
   const call = normalizeArguments(source, filenameOrOptions, options)
   const tracker = new DownloadTracker(reply, settings.defaults.cleanup)
-  ;(reply as unknown as Record<symbol, unknown>)[kDownload] = tracker
+  // On the request: onRequestAbort is given no reply.
+  ;(reply.request as unknown as Record<symbol, unknown>)[kDownload] = tracker
   serve(reply, settings, type, call, tracker).catch((err: Error) => {
     tracker.error ??= err
     if (!reply.sent) reply.send(err)
