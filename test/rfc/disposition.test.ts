@@ -1,0 +1,76 @@
+import t from 'tap'
+import { Type } from '@sinclair/typebox'
+import { FileNameSchema } from '../../lib/index.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
+
+const fx = makeFixture()
+t.teardown(fx.remove)
+
+/** Decodes the RFC 8187 ext-value of filename*, or undefined when absent. */
+function extValue (header: string): string | undefined {
+  const m = /filename\*=UTF-8''([^;\s]+)/i.exec(header)
+  return m === null ? undefined : decodeURIComponent(m[1]!)
+}
+
+/** The quoted-string value of filename=, unescaped (RFC 9110 section 5.6.4). */
+function quotedValue (header: string): string | undefined {
+  const m = /(?:^|;\s*)filename="((?:[^"\\]|\\.)*)"/.exec(header)
+  return m === null ? undefined : m[1]!.replace(/\\(.)/g, '$1')
+}
+
+t.test('Content-Disposition for hostile and unusual names (RFC 6266, RFC 8187)', async (t) => {
+  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
+    app.get('/as', (req, reply) => reply.download('alphabet.txt', (req.query as { n: string }).n))
+  })
+  t.teardown(() => app.close())
+  const names = ['100%.txt', '%41%42.txt', 'a;b.txt', 'say "hi".txt', 'a,b=c.txt', '😀 party.txt', 'שלום עולם.pdf',
+    'مرحبا.pdf', '.htaccess', '..hidden', 'ＡＢＣ／def.txt', 'x'.repeat(300) + '.txt', "it's (1) [2] {3}.txt", 'naïve café.txt']
+  for (const name of names) {
+    const res = await request(base, `/as?n=${encodeURIComponent(name)}`)
+    t.equal(res.status, 200, name)
+    const header = res.headers['content-disposition']!
+    // RFC 6266 §4.1: disposition-type, then parameters; "attachment" for download().
+    t.match(header, /^attachment; filename="/, name)
+    // RFC 6266 §4.3 / README: "Always filename="…" with a readable ASCII fallback"
+    const fallback = quotedValue(header)
+    t.ok(fallback !== undefined && /^[\x20-\x7e]+$/.test(fallback), `${name}: ASCII fallback ${fallback}`)
+    // RFC 6266 Appendix D: "Avoid including the percent character followed by two hexadecimal characters" in the fallback.
+    t.notMatch(fallback ?? '', /%[0-9a-fA-F]{2}/, `${name}: no %XX in the fallback`)
+    // RFC 8187 §3.2.1: the ext-value carries the exact name in UTF-8 when it is not plain ASCII.
+    const exact = extValue(header) ?? fallback
+    t.equal(exact, name, `${name}: exact name recoverable`)
+    if (extValue(header) !== undefined) {
+      // RFC 8187 §3.2.1: value-chars = *( pct-encoded / attr-char )
+      t.match(/filename\*=UTF-8''([^;\s]+)/.exec(header)![1], /^(?:%[0-9A-F]{2}|[A-Za-z0-9!#$&+\-.^_`|~])+$/, `${name}: only attr-char and pct-encoded`)
+    }
+  }
+})
+
+t.test('the ASCII fallback: one `_` per character that has no look-alike, an emoji included', async (t) => {
+  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
+    app.get('/as', (req, reply) => reply.download('alphabet.txt', (req.query as { n: string }).n))
+  })
+  t.teardown(() => app.close())
+  // README: "Accents are transliterated, common punctuation gets its ASCII look-alike, anything else becomes `_`." (✓ -> _ in its example)
+  const cases: Array<[string, string]> = [['✓.txt', '_.txt'], ['😀.txt', '_.txt'], ['a😀b.txt', 'a_b.txt'], ['𝔘.txt', 'U.txt']]
+  for (const [name, fallback] of cases) {
+    const res = await request(base, `/as?n=${encodeURIComponent(name)}`)
+    t.equal(quotedValue(res.headers['content-disposition']!), fallback, name)
+    t.equal(extValue(res.headers['content-disposition']!), name, `${name} exact`)
+  }
+})
+
+t.test('FileNameSchema: at most 255 bytes, so a name of 200 two-byte characters is a 400 before any file system call', async (t) => {
+  const { app, base } = await startApp(fx.root, {}, { maxParamLength: 4096 }, (app) => {
+    app.get('/named/:name', { schema: { params: Type.Object({ name: FileNameSchema }) } },
+      (req, reply) => reply.download((req.params as { name: string }).name))
+  })
+  t.teardown(() => app.close())
+  // Issue 2: "FileNameSchema: ... not empty, at most 255 bytes ... A param that fails them gets Fastify's 400 validation error before any file system call."
+  const long = await request(base, `/named/${encodeURIComponent('é'.repeat(200))}`)
+  t.equal(long.status, 400, '400 bytes of UTF-8')
+  t.equal(JSON.parse(long.body.toString()).code, 'FST_ERR_VALIDATION')
+  const ok = await request(base, `/named/${encodeURIComponent('é'.repeat(127))}`)
+  t.equal(ok.status, 404, '254 bytes pass the schema (and the file is missing)')
+})
