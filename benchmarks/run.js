@@ -3,7 +3,8 @@
 // and writes results/<date>-node<major>-<mode>.json and .md. See README.md.
 //
 //   node benchmarks/run.js [--quick] [--node 22] [--reps N] [--duration S] [--warmup S] [--connections N]
-//                          [--contenders a,b] [--scenarios a,b] [--wrk | --no-wrk] [--cpu-prof] [--readme | --no-readme]
+//                          [--contenders a,b] [--scenarios a,b] [--wrk | --no-wrk] [--wrk-min-bytes N] [--cpu-prof]
+//                          [--readme | --no-readme]
 //                          [--autocannon-stock]
 import { spawn, execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
@@ -39,6 +40,7 @@ const { values: args } = parseArgs({
     scenarios: { type: 'string' },
     wrk: { type: 'boolean' },
     'no-wrk': { type: 'boolean', default: false },
+    'wrk-min-bytes': { type: 'string', default: '65536' },
     'cpu-prof': { type: 'boolean', default: false },
     readme: { type: 'boolean' },
     'no-readme': { type: 'boolean', default: false },
@@ -53,6 +55,8 @@ const settings = {
   warmupSeconds: Number(args.warmup ?? (args.quick ? 0.3 : 1)),
   reps: Number(args.reps ?? (args.quick ? 1 : 3)),
   wrk: args['no-wrk'] ? false : (args.wrk ?? !args.quick),
+  // wrk re-measures every cell whose bodies are at least this big (and any cell that saturated autocannon)
+  wrkMinBytes: Number(args['wrk-min-bytes']),
   stockAutocannon: args['autocannon-stock']
 }
 
@@ -174,7 +178,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
   result.failures = result.errors + result.timeouts + result.unexpectedStatus + (result.verification?.mismatches ?? 0)
 
   const wantWrk = settings.wrk && wrkTool && !scenario.verify &&
-    ((scenario.bodyBytes ?? 0) > 64 * 1024 || result.loadgenSaturated)
+    ((scenario.bodyBytes ?? 0) >= settings.wrkMinBytes || result.loadgenSaturated)
   let wrk = null
   if (wantWrk) {
     const c0 = cpuSeconds(server.pids)
@@ -251,6 +255,8 @@ async function main () {
     const keep = new Set(args.contenders.split(','))
     keep.add('fastify-static') // the baseline of every ratio
     contenders = contenders.filter((c) => keep.has(c.id))
+  } else {
+    contenders = contenders.filter((c) => !c.optional)
   }
   const scenarios = args.scenarios ? SCENARIOS.filter((s) => args.scenarios.split(',').includes(s.id)) : SCENARIOS
   for (const c of contenders.filter((c) => c.missing)) log(`[bench] skipping ${c.id}: ${c.missing}`)

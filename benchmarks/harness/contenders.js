@@ -56,6 +56,16 @@ export function contenders ({ node }) {
       notes: {}
     },
     {
+      id: 'fastify-downloads-nocache',
+      label: 'fastify-downloads (file cache off)',
+      command: [node, 'servers/fastify-downloads.js'],
+      env: { DOWNLOADS_CACHE: 'off' },
+      runtime: 'node',
+      optional: true, // only when named in --contenders
+      missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
+      notes: {}
+    },
+    {
       id: 'fastify-static',
       label: '@fastify/static (as shipped)',
       command: [node, 'servers/fastify-static.js'],

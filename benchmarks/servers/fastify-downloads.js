@@ -1,10 +1,12 @@
 // Contender: this library, fastify-downloads (reply.download), as built into ../dist.
+// DOWNLOADS_CACHE=off turns the small-file memory cache off (cacheMaxFileSize: 0), to show what it gains.
 import Fastify from 'fastify'
 import downloads from '../../dist/lib/index.js'
 import { filesDir, port, payload, payloadStream, cleanup, ready } from './common.js'
 
 const app = Fastify({ logger: false })
-await app.register(downloads, { root: filesDir })
+const cacheOff = process.env.DOWNLOADS_CACHE === 'off'
+await app.register(downloads, { root: filesDir, ...(cacheOff ? { cacheMaxFileSize: 0 } : {}) })
 
 app.get('/files/:name', (req, reply) => reply.download(req.params.name))
 app.get('/buf', (req, reply) => reply.download(payload, 'x.bin'))
@@ -12,4 +14,4 @@ app.get('/stream', (req, reply) => reply.download(payloadStream(), 'x.bin', { si
 app.get('/cleanup/:name', (req, reply) => reply.download(req.params.name, { cleanup }))
 
 await app.listen({ port, host: '127.0.0.1' })
-ready('fastify-downloads')
+ready(cacheOff ? 'fastify-downloads-nocache' : 'fastify-downloads')
