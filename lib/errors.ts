@@ -5,6 +5,9 @@ import createError from '@fastify/error'
 /** The path does not name a regular file under the root (missing, a directory, or an ignored dotfile). */
 export const FST_DOWNLOADS_NOT_FOUND = createError('FST_DOWNLOADS_NOT_FOUND', 'File not found', 404)
 
+/** A path segment longer than 255 bytes (NAME_MAX): no file can have that name. */
+export const FST_DOWNLOADS_NAME_TOO_LONG = createError('FST_DOWNLOADS_NAME_TOO_LONG', 'File name longer than 255 bytes', 400)
+
 /** The path tries to leave the root (`..`, absolute, NUL, backslash, encoded forms, symlink out). */
 export const FST_DOWNLOADS_PATH_FORBIDDEN = createError('FST_DOWNLOADS_PATH_FORBIDDEN', 'Path is not allowed', 403)
 
@@ -34,6 +37,7 @@ export const FST_DOWNLOADS_INVALID_ROOT = createError('FST_DOWNLOADS_INVALID_ROO
 
 export const errorCodes = {
   FST_DOWNLOADS_NOT_FOUND,
+  FST_DOWNLOADS_NAME_TOO_LONG,
   FST_DOWNLOADS_PATH_FORBIDDEN,
   FST_DOWNLOADS_DOTFILE_DENIED,
   FST_DOWNLOADS_ACCESS_DENIED,

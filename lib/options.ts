@@ -9,7 +9,8 @@ import type { CleanupFunction, DotfilesPolicy, DownloadOptions, FastifyDownloads
 /** Per-call settings after defaults are applied: what the request path reads. */
 export interface ResolvedOptions {
   mediaType: string | undefined
-  headers: Record<string, string | number | string[]> | undefined
+  /** Lower-case names, framing headers removed. */
+  headers: Readonly<Record<string, string | number | string[]>> | undefined
   cacheControl: string | undefined
   etag: boolean | string
   lastModified: boolean | Date | number
@@ -75,12 +76,26 @@ export function validateDownloadOptions (opts: DownloadOptions): void {
   'must be { bytesPerSecond > 0, burst?: bytes }')
 }
 
+// Framing is the plugin's to decide: a caller's value here would corrupt the response.
+const FRAMING = new Set(['content-length', 'content-range', 'transfer-encoding'])
+
+/** The caller's extra headers with lower-case names and without the framing ones, once per options object. */
+function extraHeaders (headers: DownloadOptions['headers']): Record<string, string | number | string[]> | undefined {
+  if (headers === undefined) return undefined
+  const out: Record<string, string | number | string[]> = {}
+  for (const name in headers) {
+    const lower = name.toLowerCase()
+    if (!FRAMING.has(lower)) out[lower] = headers[name]!
+  }
+  return Object.freeze(out)
+}
+
 /** Applies defaults to validated options. */
 export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
   const cleanup = opts.cleanup === undefined ? [] : Array.isArray(opts.cleanup) ? opts.cleanup.slice() : [opts.cleanup]
   return {
     mediaType: opts.mediaType,
-    headers: opts.headers,
+    headers: extraHeaders(opts.headers),
     cacheControl: cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl }),
     etag: opts.etag ?? true,
     lastModified: opts.lastModified ?? true,

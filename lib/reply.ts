@@ -14,9 +14,9 @@ import {
   FST_DOWNLOADS_SOURCE_FAILED
 } from './errors.js'
 import { contentRange, unsatisfiedRange } from './http/content-range.js'
-import type { DispositionType } from './http/disposition.js'
+import { sanitizeFilename, type DispositionType } from './http/disposition.js'
 import { normalizeETag } from './http/etag.js'
-import { callerHeaders, contentType, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
+import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
 import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings, type ResolvedOptions } from './options.js'
@@ -107,9 +107,11 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   const entity = await toEntity(settings, call, opts, tracker)
   tracker.release = entity.release
   const request = reply.request
+  const now = Date.now()
   const validators = {
     etag: opts.etag === false ? undefined : (typeof opts.etag === 'string' ? normalizeETag(opts.etag) : entity.etag),
-    lastModified: opts.lastModified === false ? undefined : entity.lastModified
+    // RFC 9110 §8.8.2.1: never later than the Date of the response; comparisons use the same value.
+    lastModified: opts.lastModified === false || entity.lastModified === undefined ? undefined : Math.min(entity.lastModified, toHttpTime(now))
   }
   const rangeable = entity.rangeable && opts.acceptRanges && entity.size !== undefined
   const decision = plan({
@@ -119,7 +121,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
     validators,
     rangeable,
     maxRanges: opts.maxRanges,
-    now: Date.now()
+    now
   })
 
   if (decision.status === 412) throw new FST_DOWNLOADS_PRECONDITION_FAILED()
@@ -131,12 +133,11 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   if (decision.status === 304) {
     const headers: Headers = {}
     validatorHeaders(validators, opts, headers)
-    callerHeaders(opts, headers)
-    reply.code(304).headers(headers).send(request.method === 'HEAD' ? emptyBody() : undefined)
+    reply.code(304).headers(finalHeaders(opts, headers, reply)).send(request.method === 'HEAD' ? emptyBody() : undefined)
     return
   }
 
-  const filename = call.filename ?? entity.filename
+  const filename = sanitizeFilename(call.filename ?? entity.filename)
   const mediaType = contentType(filename, opts)
   const headers = representationHeaders(validators, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size
@@ -146,11 +147,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   } catch (err) {
     throw entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
   }
-  callerHeaders(opts, headers)
-  // A header the app already set on the reply (a CSP, a Cache-Control) wins over the plugin's default.
-  for (const name of APP_WINS) {
-    if (reply.hasHeader(name)) delete headers[name]
-  }
+  finalHeaders(opts, headers, reply)
 
   if (opts.throttle !== undefined) body = throttled(body, opts.throttle)
   if (Buffer.isBuffer(body)) {
@@ -162,8 +159,6 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   }
   reply.code(decision.status).headers(headers).send(body)
 }
-
-const APP_WINS = ['content-security-policy', 'cache-control', 'x-content-type-options'] as const
 
 /** reply.download() and reply.inline(): start serving, report failures through Fastify's error handling. */
 export function sendDownload (
@@ -177,6 +172,6 @@ export function sendDownload (
   serve(reply, settings, type, call, tracker).catch((err: Error) => {
     tracker.error ??= err
     if (!reply.sent) reply.send(err)
-  })
+  }).finally(() => tracker.settle())
   return reply
 }

@@ -43,6 +43,7 @@ assert<Equal<FilePath, string>>()
 assert<Equal<Extract<keyof typeof errorCodes, `FST_DOWNLOADS_${string}`>, keyof typeof errorCodes>>()
 assert<Equal<keyof typeof errorCodes,
   | 'FST_DOWNLOADS_NOT_FOUND'
+  | 'FST_DOWNLOADS_NAME_TOO_LONG'
   | 'FST_DOWNLOADS_PATH_FORBIDDEN'
   | 'FST_DOWNLOADS_DOTFILE_DENIED'
   | 'FST_DOWNLOADS_ACCESS_DENIED'

@@ -59,9 +59,9 @@ export function parseRange (header: string | undefined, size: number, options: P
       continue
     }
     if (!DIGITS.test(first) || (last !== '' && !DIGITS.test(last))) return NONE
+    if (last !== '' && digitsLess(last, first)) return NONE
     const start = Number(first)
     const end = last === '' ? size - 1 : Number(last)
-    if (last !== '' && end < start) return NONE
     if (start >= size) continue
     const clampedEnd = Math.min(end, size - 1)
     requested += clampedEnd - start + 1
@@ -77,19 +77,31 @@ export function parseRange (header: string | undefined, size: number, options: P
   return { kind: 'ranges', ranges: coalesce(ranges) }
 }
 
-/** Sorts ranges and merges the ones that overlap or are adjacent. */
+/** a < b for decimal digit strings of any length: Number() rounds past 2^53 and would make `…993-…992` look valid. */
+function digitsLess (a: string, b: string): boolean {
+  const x = a.replace(/^0+(?=\d)/, '')
+  const y = b.replace(/^0+(?=\d)/, '')
+  return x.length !== y.length ? x.length < y.length : x < y
+}
+
+/**
+ * Merges ranges that overlap or are adjacent, and keeps the rest in the order they were asked for
+ * (RFC 9110 section 15.3.7.2: parts SHOULD follow the order of the range-specs); a merged range
+ * stands where its first member was asked for.
+ */
 export function coalesce (ranges: ByteRange[]): ByteRange[] {
   if (ranges.length < 2) return ranges
-  const sorted = ranges.slice().sort((a, b) => a.start - b.start)
-  const out: ByteRange[] = [{ ...sorted[0]! }]
+  const sorted = ranges.map((range, index) => ({ start: range.start, end: range.end, index })).sort((a, b) => a.start - b.start)
+  const merged = [sorted[0]!]
   for (let i = 1; i < sorted.length; i++) {
     const range = sorted[i]!
-    const last = out[out.length - 1]!
+    const last = merged[merged.length - 1]!
     if (range.start <= last.end + 1) {
       if (range.end > last.end) last.end = range.end
+      if (range.index < last.index) last.index = range.index
     } else {
-      out.push({ ...range })
+      merged.push(range)
     }
   }
-  return out
+  return merged.sort((a, b) => a.index - b.index).map(({ start, end }) => ({ start, end }))
 }

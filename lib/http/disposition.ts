@@ -12,14 +12,17 @@ const ASCII_LOOKALIKES: Record<string, string> = {
   '\u0110': 'D', '\u00fe': 'th', '\u00de': 'Th', '\u00f0': 'd', '\u00d0': 'D', '\u0131': 'i', '\u20ac': 'EUR'
 }
 
+// C0, DEL and C1 controls, and the bidirectional overrides that make `evil\u202Efdp.exe` read as `evilexe.pdf`.
+// eslint-disable-next-line no-control-regex
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
 /**
  * Makes a file name safe to put in a header and to save under: control characters (CR, LF, NUL, DEL,
- * C1) are dropped, so nothing can inject a header, and path separators become `_`, as RFC 6266
+ * C1) and bidirectional overrides are dropped, so nothing can inject a header or disguise an extension, and path separators become `_`, as RFC 6266
  * section 4.3 asks recipients to do anyway. An empty result becomes `download`.
  */
 export function sanitizeFilename (name: string): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, '').replace(/[/\\]/g, '_').trim()
+  const clean = name.replace(CONTROLS, '').replace(/[/\\]/g, '_').trim()
   return clean === '' || clean === '.' || clean === '..' ? 'download' : clean
 }
 
@@ -32,7 +35,7 @@ export function asciiFallback (name: string): string {
   return name
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
-    .replace(/[^\x20-\x7e]/g, (c) => ASCII_LOOKALIKES[c] ?? '_')
+    .replace(/[^\x20-\x7e]/gu, (c) => ASCII_LOOKALIKES[c] ?? '_')
     // `%XX` in the fallback would be percent-decoded by some browsers into another name.
     .replace(/%(?=[0-9A-Fa-f]{2})/g, '_')
 }

@@ -20,9 +20,11 @@ export function validatorHeaders (validators: Validators, opts: ResolvedOptions,
   if (opts.cacheControl !== undefined) headers['cache-control'] = opts.cacheControl
 }
 
-/** The media type of the body: the caller's, else guessed from the suggested file name. */
+/** The media type of the body: the caller's (mediaType, or a Content-Type in headers), else guessed from the name. */
 export function contentType (filename: string, opts: ResolvedOptions): string {
-  return opts.mediaType === undefined ? mediaType(filename) : withCharset(opts.mediaType)
+  if (opts.mediaType !== undefined) return withCharset(opts.mediaType)
+  const given = opts.headers?.['content-type']
+  return typeof given === 'string' ? given : mediaType(filename)
 }
 
 /**
@@ -43,14 +45,22 @@ export function representationHeaders (
   return headers
 }
 
-// Framing is ours to decide: a caller's value here would corrupt the response.
-const FRAMING = new Set(['content-length', 'content-range', 'transfer-encoding'])
-
-/** The caller's extra headers, without the framing ones. */
-export function callerHeaders (opts: ResolvedOptions, headers: Headers): void {
-  if (opts.headers === undefined) return
-  for (const name in opts.headers) {
-    const lower = name.toLowerCase()
-    if (!FRAMING.has(lower)) headers[lower] = opts.headers[name]!
+/**
+ * The caller's extra headers, then the app's own: a header the app set on the reply before the call
+ * (a CSP, a Cache-Control) wins over the plugin's default. The Content-Type of a multipart answer is
+ * framing (it carries the boundary), so the caller's stays on the parts.
+ */
+export function finalHeaders (opts: ResolvedOptions, headers: Headers, reply: { hasHeader: (name: string) => boolean }): Headers {
+  const multipart = typeof headers['content-type'] === 'string' && headers['content-type'].startsWith('multipart/byteranges')
+  if (opts.headers !== undefined) {
+    for (const name in opts.headers) {
+      if (!(multipart && name === 'content-type')) headers[name] = opts.headers[name]!
+    }
   }
+  for (const name of APP_WINS) {
+    if (reply.hasHeader(name)) delete headers[name]
+  }
+  return headers
 }
+
+const APP_WINS = ['content-security-policy', 'cache-control', 'x-content-type-options'] as const

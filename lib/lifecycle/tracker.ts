@@ -5,6 +5,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ByteRange } from '../conditional/range.js'
 import type { CleanupFunction, DownloadOutcome } from '../types.js'
 
+function responseGone (reply: FastifyReply): boolean {
+  const raw = reply.raw as FastifyReply['raw'] & { stream?: { destroyed?: boolean } }
+  return raw.destroyed || raw.stream?.destroyed === true || reply.request.raw.aborted
+}
+
 /** Published once per download, with the request, for metrics and audit logs. */
 export const outcomeChannel = channel('fastify-downloads:outcome')
 
@@ -16,15 +21,18 @@ export interface OutcomeMessage {
 
 /**
  * The life of one download, from the call of download()/inline() to the end of the response. It ends
- * exactly once, on whichever comes first of onResponse and the raw response's `close` (which also
- * fires when the client walks away mid-body, where onResponse may not), then frees the entity, deletes
- * the file if asked, runs the cleanup functions and publishes the outcome, after the response is out.
+ * exactly once, on whichever comes first of onResponse, onRequestAbort and the raw response's `close`
+ * (which also fires when the client walks away mid-body, where onResponse may not), or at once when
+ * the client had already left before download() was called. Once it has ended and the call has
+ * settled (the entity, if any, is known), it frees the entity, deletes the file if asked, runs the
+ * cleanup functions and publishes the outcome, after the response is out.
  */
 export class DownloadTracker {
   readonly #reply: FastifyReply
   readonly #started = performance.now()
   #finished = false
-  #ended = false
+  #outcome: DownloadOutcome | undefined
+  #settled = false
   #oneWrite = 0
   bytesSent = 0
   error: Error | undefined
@@ -42,6 +50,8 @@ export class DownloadTracker {
     const raw = reply.raw
     raw.once('finish', () => { this.#finished = true })
     raw.once('close', () => this.end())
+    // The client may have left while the handler worked: `close` has fired already and will not again.
+    if (responseGone(reply)) this.end()
   }
 
   /** Counts the body bytes that leave through a stream, and remembers a stream error for the outcome. */
@@ -68,9 +78,9 @@ export class DownloadTracker {
     this.end()
   }
 
+  /** The response is over (finished, failed or abandoned): fix the outcome. */
   end (): void {
-    if (this.#ended) return
-    this.#ended = true
+    if (this.#outcome !== undefined) return
     const finished = this.#finished || this.#reply.raw.writableFinished
     const outcome: DownloadOutcome = {
       statusCode: this.#reply.raw.statusCode,
@@ -81,6 +91,18 @@ export class DownloadTracker {
     if (this.error !== undefined) outcome.error = this.error
     if (this.range !== undefined) outcome.range = this.range
     if (this.ranges !== undefined) outcome.ranges = this.ranges
+    this.#outcome = outcome
+    if (this.#settled) this.#finalize(outcome)
+  }
+
+  /** download() has done all it will do: its entity, if any, and the file to delete are known. */
+  settle (): void {
+    if (this.#settled) return
+    this.#settled = true
+    if (this.#outcome !== undefined) this.#finalize(this.#outcome)
+  }
+
+  #finalize (outcome: DownloadOutcome): void {
     this.release?.()
     if (this.cleanup.length === 0 && this.deletePath === undefined && !outcome.aborted && !outcomeChannel.hasSubscribers) return
     // Never before the response is out, never in the way of the next request.

@@ -1,5 +1,5 @@
 import { sep } from 'node:path'
-import { FST_DOWNLOADS_DOTFILE_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN } from '../errors.js'
+import { FST_DOWNLOADS_DOTFILE_DENIED, FST_DOWNLOADS_NAME_TOO_LONG, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN } from '../errors.js'
 import type { DotfilesPolicy } from '../types.js'
 
 // `%2e`, `%2f`, `%5c`, `%00` left in a path that was already URL-decoded: a double-encoding attempt.
@@ -19,8 +19,8 @@ export function pathSegments (file: string): string[] {
   for (const segment of file.split('/')) {
     if (segment === '..') throw new FST_DOWNLOADS_PATH_FORBIDDEN()
     if (segment === '' || segment === '.') continue
-    // Names longer than 255 bytes exist on no common file system (NAME_MAX).
-    if (Buffer.byteLength(segment) > 255) throw new FST_DOWNLOADS_NOT_FOUND()
+    // Longer than NAME_MAX: a client error, and what FileNameSchema cannot count (JSON Schema counts characters).
+    if (Buffer.byteLength(segment) > 255) throw new FST_DOWNLOADS_NAME_TOO_LONG()
     segments.push(segment)
   }
   if (segments.length === 0) throw new FST_DOWNLOADS_NOT_FOUND()

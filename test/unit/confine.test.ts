@@ -62,8 +62,15 @@ t.test('pathSegments: anything that tries to leave the root is 403 FST_DOWNLOADS
 })
 
 t.test('pathSegments: names of no file are 404 FST_DOWNLOADS_NOT_FOUND', async (t) => {
-  const cases = ['', '.', './', './/.', 'x'.repeat(256), 'é'.repeat(128), `dir/${'y'.repeat(300)}`]
+  const cases = ['', '.', './', './/.']
   for (const input of cases) throwsCode(t, () => pathSegments(input), 'FST_DOWNLOADS_NOT_FOUND', 404, JSON.stringify(input.slice(0, 20)))
+})
+
+t.test('pathSegments: a segment over 255 bytes is a 400 FST_DOWNLOADS_NAME_TOO_LONG, counted in UTF-8 bytes', async (t) => {
+  for (const input of ['x'.repeat(256), 'é'.repeat(128), `dir/${'y'.repeat(300)}`, '😀'.repeat(64)]) {
+    throwsCode(t, () => pathSegments(input), 'FST_DOWNLOADS_NAME_TOO_LONG', 400, JSON.stringify(input.slice(0, 20)))
+  }
+  t.same(pathSegments('é'.repeat(127)), ['é'.repeat(127)], '254 bytes is fine')
 })
 
 t.test('checkDotfiles', async (t) => {
