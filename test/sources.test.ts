@@ -160,3 +160,30 @@ t.test('a source that is not one is a programming error, reported as a 500', asy
   t.equal(JSON.parse(bad.body.toString()).code, 'FST_DOWNLOADS_INVALID_SOURCE')
   t.equal(JSON.parse((await request(base, '/bad-option')).body.toString()).code, 'FST_DOWNLOADS_INVALID_OPTION')
 })
+
+t.test('a stream longer than its size option is cut at the error, never over-sent on a keep-alive connection', async (t) => {
+  const outcomes: Array<{ error?: Error }> = []
+  const base = await withApp(t, (app) => {
+    app.get('/long', (_req, reply) => reply.download(Readable.from((async function * () {
+      yield Buffer.from('12345')
+      await new Promise((resolve) => setTimeout(resolve, 30))
+      yield Buffer.from('67890')
+    })()), 'x.bin', {
+      size: 5, cleanup: (o) => { outcomes.push(o) }
+    }))
+  })
+  const { request: httpRequest } = await import('node:http')
+  const result = await new Promise<{ bytes: number, error: string | undefined }>((resolve) => {
+    const req = httpRequest(base + '/long', (res) => {
+      let bytes = 0
+      res.on('data', (c: Buffer) => { bytes += c.length })
+      res.on('end', () => resolve({ bytes, error: undefined }))
+      res.on('error', (err) => resolve({ bytes, error: err.message }))
+    })
+    req.on('error', (err) => resolve({ bytes: -1, error: err.message }))
+    req.end()
+  })
+  t.equal(result.bytes, 5, 'the client got the announced 5 bytes and not one more')
+  for (let i = 0; i < 50 && outcomes.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.match(outcomes[0]?.error?.message, /longer than its size/)
+})
