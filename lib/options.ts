@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_ROOT } from './errors.js'
 import { cacheControl } from './http/cache-control.js'
 import { FileCache } from './body/file-cache.js'
+import { toHttpTime } from './body/entity.js'
+import { normalizeETag } from './http/etag.js'
 import type { CleanupFunction, DotfilesPolicy, DownloadOptions, FastifyDownloadsOptions, ThrottleOptions } from './types.js'
 
 /** Per-call settings after defaults are applied: what the request path reads. */
@@ -12,8 +14,10 @@ export interface ResolvedOptions {
   /** Lower-case names, framing headers removed. */
   headers: Readonly<Record<string, string | number | string[]>> | undefined
   cacheControl: string | undefined
+  /** true: the source's own ETag; false: none; a string: this ETag, already a valid entity-tag. */
   etag: boolean | string
-  lastModified: boolean | Date | number
+  /** true: the source's own date; false: none; a number: this date, in whole seconds (epoch ms). */
+  lastModified: boolean | number
   acceptRanges: boolean
   size: number | undefined
   cleanup: readonly CleanupFunction[]
@@ -97,8 +101,10 @@ export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
     mediaType: opts.mediaType,
     headers: extraHeaders(opts.headers),
     cacheControl: cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl }),
-    etag: opts.etag ?? true,
-    lastModified: opts.lastModified ?? true,
+    etag: typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true,
+    lastModified: typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
+      ? opts.lastModified ?? true
+      : toHttpTime(opts.lastModified instanceof Date ? opts.lastModified.getTime() : opts.lastModified),
     acceptRanges: opts.acceptRanges ?? true,
     size: opts.size,
     cleanup: Object.freeze(cleanup),

@@ -15,7 +15,6 @@ import {
 } from './errors.js'
 import { contentRange, unsatisfiedRange } from './http/content-range.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
-import { normalizeETag } from './http/etag.js'
 import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
@@ -45,11 +44,6 @@ function effectiveOptions (settings: PluginSettings, options: DownloadOptions | 
   return resolveOptions({ ...settings.rawDefaults, ...options })
 }
 
-function dateOption (value: boolean | Date | number): number | undefined {
-  if (typeof value === 'boolean') return undefined
-  return toHttpTime(value instanceof Date ? value.getTime() : value)
-}
-
 async function realRoot (root: string | URL): Promise<string> {
   try {
     return await realpath(rootPath(root))
@@ -59,11 +53,17 @@ async function realRoot (root: string | URL): Promise<string> {
   }
 }
 
+/** The entity's date, or the caller's, never later than now (RFC 9110 §8.8.2.1); comparisons use the same value. */
+function lastModifiedOf (opts: ResolvedOptions, entity: Entity, now: number): number | undefined {
+  const date = typeof opts.lastModified === 'number' ? opts.lastModified : opts.lastModified ? entity.lastModified : undefined
+  return date === undefined ? undefined : Math.min(date, toHttpTime(now))
+}
+
 /** Turns any source into an entity: the one place that looks at what kind of source it is. */
 async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Promise<Entity> {
   const { source } = call
-  const etag = typeof opts.etag === 'string' ? normalizeETag(opts.etag) : undefined
-  const lastModified = dateOption(opts.lastModified)
+  const etag = typeof opts.etag === 'string' ? opts.etag : undefined
+  const lastModified = typeof opts.lastModified === 'number' ? opts.lastModified : undefined
   if (opts.deleteAfter && typeof source !== 'string') throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   if (typeof source === 'string') {
     const root = call.options?.root === undefined ? settings.root : await realRoot(call.options.root)
@@ -73,7 +73,7 @@ async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOpt
     if (opts.deleteAfter) tracker.deletePath = real
     return entity
   }
-  if (source instanceof Uint8Array) return bufferEntity(source, etag, lastModified)
+  if (source instanceof Uint8Array) return bufferEntity(source, opts.etag, lastModified)
   if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) {
     return streamEntity(source, opts.size, etag, lastModified)
   }
@@ -109,9 +109,8 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   const request = reply.request
   const now = Date.now()
   const validators = {
-    etag: opts.etag === false ? undefined : (typeof opts.etag === 'string' ? normalizeETag(opts.etag) : entity.etag),
-    // RFC 9110 §8.8.2.1: never later than the Date of the response; comparisons use the same value.
-    lastModified: opts.lastModified === false || entity.lastModified === undefined ? undefined : Math.min(entity.lastModified, toHttpTime(now))
+    etag: opts.etag === false ? undefined : typeof opts.etag === 'string' ? opts.etag : entity.etag,
+    lastModified: lastModifiedOf(opts, entity, now)
   }
   const rangeable = entity.rangeable && opts.acceptRanges && entity.size !== undefined
   const decision = plan({

@@ -30,11 +30,12 @@ function * chunks (data: Buffer): Generator<Buffer> {
   for (let i = 0; i < data.length; i += CHUNK) yield data.subarray(i, i + CHUNK)
 }
 
-export function bufferEntity (data: Uint8Array, etag: string | undefined, lastModified: number | undefined): Entity {
+/** A buffer entity; `etag` false skips hashing, a string replaces it. */
+export function bufferEntity (data: Uint8Array, etag: string | boolean, lastModified: number | undefined): Entity {
   const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   return {
     size: buffer.length,
-    etag: etag ?? contentETag(data),
+    etag: typeof etag === 'string' ? etag : etag ? contentETag(data) : undefined,
     lastModified,
     kind: 'buffer',
     rangeable: true,
