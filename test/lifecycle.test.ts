@@ -194,3 +194,20 @@ t.test('a stream that fails after its headers went out: the connection is cut, l
   t.equal(outcomes[0]!.aborted, true, 'the body did not finish')
   t.equal(logs.lines.filter((l) => l.err?.message === 'upstream broke').length, 1, 'logged once')
 })
+
+t.test('with inject (no socket), cleanup still runs once and the body is whole', async (t) => {
+  const Fastify = (await import('fastify')).default
+  const downloads = (await import('../lib/index.js')).default
+  const outcomes: DownloadOutcome[] = []
+  const app = Fastify()
+  await app.register(downloads, { root: fx.root, cleanup: (o) => { outcomes.push(o) } })
+  app.get('/a', (_req, reply) => reply.download('big.bin'))
+  app.get('/s', (_req, reply) => reply.download(Readable.from(['x', 'y']), 'xy.txt'))
+  t.teardown(() => app.close())
+  const res = await app.inject('/a')
+  t.equal(res.statusCode, 200)
+  t.same(res.rawPayload, fx.big)
+  t.equal((await app.inject('/s')).body, 'xy')
+  await settle()
+  t.same(outcomes.map((o) => [o.statusCode, o.aborted, o.bytesSent]), [[200, false, fx.big.length], [200, false, 2]])
+})
