@@ -21,6 +21,7 @@ import { renderMarkdown } from './harness/table.js'
 import { topFunctions } from './harness/profile.js'
 import { updateReadme } from './harness/readme.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
+import { libraryBuild } from './harness/library.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
@@ -273,8 +274,10 @@ async function main () {
   if (args['cpu-prof']) mkdirSync(profileDir, { recursive: true })
 
   const started = Date.now()
+  const builds = []
   try {
     for (let rep = 1; rep <= settings.reps; rep++) {
+      builds.push(libraryBuild(join(BENCH_DIR, '..')))
       const servers = new Map()
       try {
         const starting = live.map((c, i) => {
@@ -329,6 +332,7 @@ async function main () {
     loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },
     settings,
+    library: { builds, changedDuringRun: new Set(builds.map((b) => b.distHash)).size > 1 },
     tools: { autocannon: autocannonVersion, wrk: settings.wrk ? wrkTool : null, autocannonBodiesDropped: !settings.stockAutocannon },
     hwmCheck,
     baseline: 'fastify-static',

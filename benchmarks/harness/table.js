@@ -63,6 +63,11 @@ export function renderMarkdown (results) {
   out.push('')
   out.push(`Machine: ${m.nproc} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, Linux ${m.kernel}. ` +
     `Servers on Node ${results.node.server} (core ${results.pinning.server}), load generator on Node ${results.node.loadgen} (core ${results.pinning.loadgen}).`)
+  if (results.library) {
+    const b = results.library.builds
+    out.push(`Library: commit ${b[0]?.commit}${b[0]?.libDirty ? ' (lib/ had uncommitted changes)' : ''}, dist hash ${b.map((x) => x.distHash).join(', ')}` +
+      (results.library.changedDuringRun ? ' — the build CHANGED between repetitions: fastify-downloads figures mix builds.' : '.'))
+  }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
     `${results.settings.reps} run(s) per cell${results.settings.reps > 1 ? ' (medians)' : ''}, contenders interleaved. ` +
