@@ -7,15 +7,25 @@ import { request } from './helpers/http.js'
 const fx = makeFixture()
 t.teardown(fx.remove)
 
-// Every change a file can go through between two requests; none may be answered from the old copy.
-for (const syncStat of [true, false]) {
-  t.test(`never stale (syncStat: ${syncStat}): rewrite, same-size rewrite with mtime restored, replace, rename, re-link`, async (t) => {
-    const dir = join(fx.root, `cache-${syncStat}`)
+// Every change a file can go through between two requests; none may be answered from the old copy or
+// the old resolution. 'memory' keeps the bytes (small files); 'resolution' keeps only the real path and
+// validators (large files: here every file is over a 4-byte cacheMaxFileSize).
+const MODES = [
+  { mode: 'memory', syncStat: true, cacheMaxFileSize: undefined },
+  { mode: 'memory', syncStat: false, cacheMaxFileSize: undefined },
+  { mode: 'resolution', syncStat: true, cacheMaxFileSize: 4 },
+  { mode: 'resolution', syncStat: false, cacheMaxFileSize: 4 }
+] as const
+for (const { mode, syncStat, cacheMaxFileSize } of MODES) {
+  const options = cacheMaxFileSize === undefined ? { syncStat } : { syncStat, cacheMaxFileSize }
+  const tag = `${mode}-${syncStat}`
+  t.test(`never stale (${mode}, syncStat: ${syncStat}): rewrite, same-size rewrite with mtime restored, replace, rename, re-link`, async (t) => {
+    const dir = join(fx.root, `cache-${tag}`)
     mkdirSync(dir)
-    const { app, base } = await startApp(fx.root, { syncStat })
+    const { app, base } = await startApp(fx.root, options)
     t.teardown(() => app.close())
     const get = async (name: string): Promise<{ status: number, body: string, etag: string | undefined }> => {
-      const res = await request(base, `/files/cache-${syncStat}/${name}`)
+      const res = await request(base, `/files/cache-${tag}/${name}`)
       return { status: res.status, body: res.body.toString(), etag: res.headers.etag }
     }
     const file = join(dir, 'a.txt')
@@ -54,16 +64,16 @@ for (const syncStat of [true, false]) {
     }
   })
 
-  t.test(`confinement is re-checked when a cached path changes (syncStat: ${syncStat})`, async (t) => {
-    const dir = join(fx.root, `swap-${syncStat}`)
+  t.test(`confinement is re-checked when a cached path changes (${mode}, syncStat: ${syncStat})`, async (t) => {
+    const dir = join(fx.root, `swap-${tag}`)
     mkdirSync(join(dir, 'sub'), { recursive: true })
     writeFileSync(join(dir, 'inside.txt'), 'inside')
     writeFileSync(join(dir, 'other.txt'), 'other inside')
     writeFileSync(join(dir, 'sub', 'sibling.txt'), 'the real sub folder')
     symlinkSync('inside.txt', join(dir, 'link.txt'))
-    const { app, base } = await startApp(fx.root, { syncStat })
+    const { app, base } = await startApp(fx.root, options)
     t.teardown(() => app.close())
-    const get = (name: string): ReturnType<typeof request> => request(base, `/files/swap-${syncStat}/${name}`)
+    const get = (name: string): ReturnType<typeof request> => request(base, `/files/swap-${tag}/${name}`)
 
     t.equal((await get('link.txt')).body.toString(), 'inside')
     t.equal((await get('link.txt')).body.toString(), 'inside', 'cached')

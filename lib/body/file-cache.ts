@@ -11,11 +11,12 @@ export interface FileIdentity {
 
 export interface CachedFile {
   identity: FileIdentity
-  data: Buffer
+  /** The real path, confined to the root when the entry was made. */
+  real: string
+  /** The bytes of a small file; undefined for a large one, of which only the resolution is kept. */
+  data: Buffer | undefined
   etag: string
   lastModified: number
-  /** Last-Modified as an HTTP-date, formatted once. */
-  lastModifiedHeader: string
   filename: string
 }
 
@@ -50,8 +51,9 @@ export function sameFile (a: FileIdentity, b: BigIntStats): boolean {
 }
 
 /**
- * Small files kept in memory, least recently used first out, bounded in bytes and entries. An entry is
- * only ever used after its identity was checked against a fresh stat.
+ * Small files kept in memory, and the resolution (real path, validators) of large ones, least recently
+ * used first out, bounded in bytes and entries. An entry is only ever used after its identity was
+ * checked against a fresh stat.
  */
 export class FileCache {
   readonly #entries = new Map<string, CachedFile>()
@@ -68,7 +70,7 @@ export class FileCache {
     return this.limits.maxFileSize > 0 && this.limits.maxBytes > 0 && this.limits.maxEntries > 0
   }
 
-  /** Whether a file of this size may be cached. */
+  /** Whether a file of this size may be kept in memory (larger ones keep only their resolution). */
   fits (size: number): boolean {
     return this.enabled && size <= this.limits.maxFileSize && size <= this.limits.maxBytes
   }
@@ -89,11 +91,11 @@ export class FileCache {
   set (key: string, entry: CachedFile): void {
     this.delete(key)
     this.#entries.set(key, entry)
-    this.#bytes += entry.data.length
+    this.#bytes += entry.data?.length ?? 0
     for (const [oldKey, old] of this.#entries) {
       if (this.#bytes <= this.limits.maxBytes && this.#entries.size <= this.limits.maxEntries) break
       this.#entries.delete(oldKey)
-      this.#bytes -= old.data.length
+      this.#bytes -= old.data?.length ?? 0
     }
   }
 
@@ -101,7 +103,7 @@ export class FileCache {
     const old = this.#entries.get(key)
     if (old === undefined) return
     this.#entries.delete(key)
-    this.#bytes -= old.data.length
+    this.#bytes -= old.data?.length ?? 0
   }
 
   clear (): void {

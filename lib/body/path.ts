@@ -28,7 +28,7 @@ function statNow (path: string, sync: boolean): BigIntStats | undefined | Promis
 }
 
 /** An entity over a cached copy; its ranges are slices of the copy, its body one write. */
-function cachedEntity (entry: CachedFile): Entity {
+function cachedEntity (entry: CachedFile & { data: Buffer }): Entity {
   return {
     kind: 'file',
     size: entry.data.length,
@@ -43,8 +43,9 @@ function cachedEntity (entry: CachedFile): Entity {
 
 /**
  * A path under the root as an entity: the request path is checked (pure), then served from the cache
- * when a fresh stat shows the cached file unchanged, else resolved with realpath, confined, opened and
- * fstat-ed; a small file is then read whole and cached, a large one streamed from its descriptor.
+ * when a fresh stat shows the cached file unchanged (a large file is reopened at its known real path and
+ * must fstat as that same file), else resolved with realpath, confined, opened and fstat-ed; a small
+ * file is then read whole and cached, a large one streamed from its descriptor.
  */
 export async function pathEntity (file: string, ctx: PathContext): Promise<{ entity: Entity, real: string }> {
   const segments = pathSegments(file)
@@ -55,7 +56,15 @@ export async function pathEntity (file: string, ctx: PathContext): Promise<{ ent
     const entry = ctx.cache.get(requested)
     if (entry !== undefined) {
       const now = await statNow(requested, ctx.syncStat)
-      if (now !== undefined && sameFile(entry.identity, now)) return { entity: cachedEntity(entry), real: requested }
+      if (now !== undefined && sameFile(entry.identity, now)) {
+        if (entry.data !== undefined) return { entity: cachedEntity(entry as CachedFile & { data: Buffer }), real: entry.real }
+        // A large file: skip realpath, but only use what was opened if it is still that very file.
+        const opened = await openFile(entry.real).catch(() => undefined)
+        if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
+          return { entity: fileEntity(entry.filename, opened.fd, opened.stats), real: entry.real }
+        }
+        if (opened !== undefined) close(opened.fd, noop)
+      }
       ctx.cache.delete(requested)
     }
   }
@@ -64,7 +73,18 @@ export async function pathEntity (file: string, ctx: PathContext): Promise<{ ent
   const { fd, stats } = await openFile(real)
   const size = Number(stats.size)
   const filename = segments[segments.length - 1]!
-  if (!useCache || !ctx.cache.fits(size)) return { entity: fileEntity(filename, fd, stats), real }
+  const resolved: CachedFile = {
+    identity: identityOf(stats),
+    real,
+    data: undefined,
+    etag: fileETag(stats),
+    lastModified: toHttpTime(Number(stats.mtimeMs)),
+    filename
+  }
+  if (!useCache || !ctx.cache.fits(size)) {
+    if (useCache) ctx.cache.set(requested, resolved)
+    return { entity: fileEntity(filename, fd, stats), real }
+  }
 
   let data: Buffer
   let after: BigIntStats
@@ -75,15 +95,7 @@ export async function pathEntity (file: string, ctx: PathContext): Promise<{ ent
   } finally {
     close(fd, noop)
   }
-  const mtimeMs = toHttpTime(Number(stats.mtimeMs))
-  const entry: CachedFile = {
-    identity: identityOf(stats),
-    data,
-    etag: fileETag(stats),
-    lastModified: mtimeMs,
-    lastModifiedHeader: new Date(mtimeMs).toUTCString(),
-    filename
-  }
+  const entry = { ...resolved, data }
   if (sameFile(entry.identity, after)) ctx.cache.set(requested, entry)
   return { entity: cachedEntity(entry), real }
 }
