@@ -59,19 +59,25 @@ function lastModifiedOf (opts: ResolvedOptions, entity: Entity, now: number): nu
   return date === undefined ? undefined : Math.min(date, toHttpTime(now))
 }
 
+function fromPath (file: string, root: string, settings: PluginSettings, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
+  const found = pathEntity(file, { root, dotfiles: settings.dotfiles, cache: settings.cache, syncStat: settings.syncStat, uncached: opts.deleteAfter })
+  return found instanceof Promise ? found.then((result) => served(result, opts, tracker)) : served(found, opts, tracker)
+}
+
+function served (result: { entity: Entity, real: string }, opts: ResolvedOptions, tracker: DownloadTracker): Entity {
+  if (opts.deleteAfter) tracker.deletePath = result.real
+  return result.entity
+}
+
 /** Turns any source into an entity: the one place that looks at what kind of source it is. */
-async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Promise<Entity> {
+function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
   const { source } = call
   const etag = typeof opts.etag === 'string' ? opts.etag : undefined
   const lastModified = typeof opts.lastModified === 'number' ? opts.lastModified : undefined
   if (opts.deleteAfter && typeof source !== 'string') throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   if (typeof source === 'string') {
-    const root = call.options?.root === undefined ? settings.root : await realRoot(call.options.root)
-    const { entity, real } = await pathEntity(source, {
-      root, dotfiles: settings.dotfiles, cache: settings.cache, syncStat: settings.syncStat, uncached: opts.deleteAfter
-    })
-    if (opts.deleteAfter) tracker.deletePath = real
-    return entity
+    if (call.options?.root === undefined) return fromPath(source, settings.root, settings, opts, tracker)
+    return realRoot(call.options.root).then((root) => fromPath(source, root, settings, opts, tracker))
   }
   if (source instanceof Uint8Array) return bufferEntity(source, opts.etag, lastModified)
   if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) {
@@ -82,17 +88,17 @@ async function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOpt
 }
 
 /** Opens the body a plan calls for. */
-async function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, mediaType: string, headers: Headers, tracker: DownloadTracker): Promise<Body> {
+function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, mediaType: string, headers: Headers, tracker: DownloadTracker): Body | Promise<Body> {
   if (decision.status === 200) {
     if (decision.head) return emptyBody()
-    return await entity.open()
+    return entity.open()
   }
   const size = entity.size!
   if ('range' in decision) {
     tracker.range = decision.range
     headers['content-range'] = contentRange(decision.range, size)
     headers['content-length'] = decision.range.end - decision.range.start + 1
-    return await entity.open(decision.range)
+    return entity.open(decision.range)
   }
   tracker.ranges = decision.ranges
   const layout = multipartLayout(decision.ranges, size, mediaType, newBoundary())
@@ -104,7 +110,9 @@ async function openBody (entity: Entity, decision: Plan & { status: 200 | 206 },
 async function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Promise<void> {
   const opts = effectiveOptions(settings, call.options)
   tracker.cleanup = opts.cleanup
-  const entity = await toEntity(settings, call, opts, tracker)
+  // Awaited only when it is a promise: a cached file is found synchronously, and every await is a tick.
+  const found = toEntity(settings, call, opts, tracker)
+  const entity = found instanceof Promise ? await found : found
   tracker.release = entity.release
   const request = reply.request
   const now = Date.now()
@@ -142,7 +150,8 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   if (entity.size !== undefined) headers['content-length'] = entity.size
   let body: Body
   try {
-    body = await openBody(entity, decision, mediaType, headers, tracker)
+    const opened = openBody(entity, decision, mediaType, headers, tracker)
+    body = opened instanceof Promise ? await opened : opened
   } catch (err) {
     throw entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
   }

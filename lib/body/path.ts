@@ -41,34 +41,54 @@ function cachedEntity (entry: CachedFile & { data: Buffer }): Entity {
   }
 }
 
+interface PathResult {
+  entity: Entity
+  /** The real path served (what deleteAfter removes). */
+  real: string
+}
+
 /**
  * A path under the root as an entity: the request path is checked (pure), then served from the cache
  * when a fresh stat shows the cached file unchanged (a large file is reopened at its known real path and
  * must fstat as that same file), else resolved with realpath, confined, opened and fstat-ed; a small
- * file is then read whole and cached, a large one streamed from its descriptor.
+ * file is then read whole and cached, a large one streamed from its descriptor. A cached small file
+ * checked with a synchronous stat is answered without a promise: that is the hot path.
  */
-export async function pathEntity (file: string, ctx: PathContext): Promise<{ entity: Entity, real: string }> {
+export function pathEntity (file: string, ctx: PathContext): PathResult | Promise<PathResult> {
   const segments = pathSegments(file)
   checkDotfiles(segments, ctx.dotfiles)
   const requested = ctx.root + '/' + segments.join('/')
   const useCache = ctx.cache.enabled && !ctx.uncached
-  if (useCache) {
-    const entry = ctx.cache.get(requested)
-    if (entry !== undefined) {
-      const now = await statNow(requested, ctx.syncStat)
-      if (now !== undefined && sameFile(entry.identity, now)) {
-        if (entry.data !== undefined) return { entity: cachedEntity(entry as CachedFile & { data: Buffer }), real: entry.real }
-        // A large file: skip realpath, but only use what was opened if it is still that very file.
-        const opened = await openFile(entry.real).catch(() => undefined)
-        if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
-          return { entity: fileEntity(entry.filename, opened.fd, opened.stats), real: entry.real }
-        }
-        if (opened !== undefined) close(opened.fd, noop)
-      }
-      ctx.cache.delete(requested)
-    }
-  }
+  const entry = useCache ? ctx.cache.get(requested) : undefined
+  if (entry === undefined) return resolvePath(segments, requested, ctx, useCache)
+  const now = statNow(requested, ctx.syncStat)
+  if (now instanceof Promise) return now.then((stats) => fromCache(entry, stats, segments, requested, ctx))
+  return fromCache(entry, now, segments, requested, ctx)
+}
 
+function fromCache (
+  entry: CachedFile, now: BigIntStats | undefined, segments: string[], requested: string, ctx: PathContext
+): PathResult | Promise<PathResult> {
+  if (now === undefined || !sameFile(entry.identity, now)) {
+    ctx.cache.delete(requested)
+    return resolvePath(segments, requested, ctx, true)
+  }
+  if (entry.data !== undefined) return { entity: cachedEntity(entry as CachedFile & { data: Buffer }), real: entry.real }
+  return reopen(entry, segments, requested, ctx)
+}
+
+/** A large file whose resolution is cached: skip realpath, but only use what was opened if it is still that very file. */
+async function reopen (entry: CachedFile, segments: string[], requested: string, ctx: PathContext): Promise<PathResult> {
+  const opened = await openFile(entry.real).catch(() => undefined)
+  if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
+    return { entity: fileEntity(entry.filename, opened.fd, opened.stats), real: entry.real }
+  }
+  if (opened !== undefined) close(opened.fd, noop)
+  ctx.cache.delete(requested)
+  return await resolvePath(segments, requested, ctx, true)
+}
+
+async function resolvePath (segments: string[], requested: string, ctx: PathContext, useCache: boolean): Promise<PathResult> {
   const real = await confineReal(ctx.root, segments, ctx.dotfiles)
   const { fd, stats } = await openFile(real)
   const size = Number(stats.size)

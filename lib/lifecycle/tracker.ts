@@ -47,9 +47,8 @@ export class DownloadTracker {
   constructor (reply: FastifyReply, cleanup: readonly CleanupFunction[]) {
     this.#reply = reply
     this.cleanup = cleanup
-    const raw = reply.raw
-    raw.once('finish', () => { this.#finished = true })
-    raw.once('close', () => this.end())
+    // No 'finish' listener: onResponse (finish()) and raw.writableFinished tell a complete response.
+    reply.raw.once('close', () => this.end())
     // The client may have left while the handler worked: `close` has fired already and will not again.
     if (responseGone(reply)) this.end()
   }

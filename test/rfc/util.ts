@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Polls until `check` is true or `ms` pass; returns the last value of `check`. */
-export async function waitFor (check: () => boolean, ms = 1500): Promise<boolean> {
+export async function waitFor (check: () => boolean, ms = 5000): Promise<boolean> {
   const until = Date.now() + ms
   while (Date.now() < until) {
     if (check()) return true
