@@ -163,7 +163,7 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   } else {
     // A store or a generator can fail at once; wait for its first byte so that is a clean 500.
     if (entity.kind !== 'file') await firstChunk(body)
-    tracker.track(body)
+    tracker.track(body, entity.kind === 'stream' ? entity.size : undefined)
   }
   reply.code(decision.status).headers(headers).send(body)
 }

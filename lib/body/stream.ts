@@ -1,4 +1,4 @@
-import { Readable, Transform } from 'node:stream'
+import { Readable } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import { FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
 import { noop, type Entity } from './entity.js'
@@ -27,26 +27,6 @@ export function toReadable (value: Readable | ReadableStream | AsyncIterable<unk
 }
 
 /**
- * Holds a stream to the length announced in Content-Length: bytes past it would be read by a
- * keep-alive client as the start of the next response, so the stream fails there instead (the
- * connection is cut, the outcome carries the error).
- */
-function exactLength (source: Readable, size: number): Readable {
-  let seen = 0
-  const guard = new Transform({
-    transform (chunk: Buffer | string, _encoding, callback) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
-      seen += bytes.length
-      if (seen > size) return callback(new Error(`stream source is longer than its size option (${size} bytes)`))
-      callback(null, bytes)
-    }
-  })
-  source.once('error', (err) => guard.destroy(err))
-  guard.once('close', () => source.destroy())
-  return source.pipe(guard)
-}
-
-/**
  * A one-shot stream entity: no range, sent as it comes, chunked unless the caller knows the size.
  * A stream that is never sent (a 304, say) is destroyed so its producer stops.
  */
@@ -66,8 +46,7 @@ export function streamEntity (
     filename: 'download',
     open: () => {
       opened = true
-      const readable = toReadable(value)
-      return size === undefined ? readable : exactLength(readable, size)
+      return toReadable(value)
     },
     release: () => {
       if (opened) return

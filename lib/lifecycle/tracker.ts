@@ -53,14 +53,26 @@ export class DownloadTracker {
     if (responseGone(reply)) this.end()
   }
 
-  /** Counts the body bytes that leave through a stream, and remembers a stream error for the outcome. */
-  track (body: Readable): void {
+  /**
+   * Counts the body bytes that leave through a stream, and remembers a stream error for the outcome.
+   * With `limit` (the Content-Length a stream source announced), a chunk that would go past it cuts the
+   * connection before it is written: a keep-alive client must never read extra bytes as its next response.
+   */
+  track (body: Readable, limit?: number): void {
     // Listen for data only once Fastify pipes the body: a 'data' listener added earlier would start the
-    // flow before the response is attached, and lose the bytes.
+    // flow before the response is attached, and lose the bytes. Prepended, so it runs before the pipe writes.
     this.#reply.raw.once('pipe', (source: Readable) => {
       if (source !== body) return
-      body.on('data', (chunk: Buffer | string) => {
-        this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+      body.prependListener('data', (chunk: Buffer | string) => {
+        const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+        if (limit !== undefined && this.bytesSent + length > limit) {
+          const err = new Error(`stream source is longer than its size option (${limit} bytes)`)
+          this.error ??= err
+          this.#reply.raw.destroy()
+          body.destroy(err)
+          return
+        }
+        this.bytesSent += length
       })
     })
     body.once('error', (err) => { this.error ??= err })
