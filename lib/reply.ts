@@ -177,9 +177,13 @@ export function sendDownload (
   const tracker = new DownloadTracker(reply, settings.defaults.cleanup)
   // On the request: onRequestAbort is given no reply.
   ;(reply.request as unknown as Record<symbol, unknown>)[kDownload] = tracker
-  serve(reply, settings, type, call, tracker).catch((err: Error) => {
+  serve(reply, settings, type, call, tracker).then(() => tracker.settle(), (err: Error) => {
     tracker.error ??= err
-    if (!reply.sent) reply.send(err)
-  }).finally(() => tracker.settle())
+    try {
+      if (!reply.sent) reply.send(err)
+    } finally {
+      tracker.settle()
+    }
+  })
   return reply
 }
