@@ -19,7 +19,7 @@ import { contentType, finalHeaders, representationHeaders, validatorHeaders, typ
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
 import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings, type ResolvedOptions } from './options.js'
-import { realpath } from 'node:fs/promises'
+import { realpathNative } from './path/resolve.js'
 import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource } from './types.js'
 
@@ -46,7 +46,7 @@ function effectiveOptions (settings: PluginSettings, options: DownloadOptions | 
 
 async function realRoot (root: string | URL): Promise<string> {
   try {
-    return await realpath(rootPath(root))
+    return await realpathNative(rootPath(root))
   } catch (err) {
     // The per-call root is server configuration: a missing one is the server's fault, not the client's.
     throw new FST_DOWNLOADS_INVALID_OPTION('root', (err as Error).message)
@@ -72,17 +72,14 @@ function served (result: { entity: Entity, real: string }, opts: ResolvedOptions
 /** Turns any source into an entity: the one place that looks at what kind of source it is. */
 function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
   const { source } = call
-  const etag = typeof opts.etag === 'string' ? opts.etag : undefined
-  const lastModified = typeof opts.lastModified === 'number' ? opts.lastModified : undefined
   if (opts.deleteAfter && typeof source !== 'string') throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   if (typeof source === 'string') {
     if (call.options?.root === undefined) return fromPath(source, settings.root, settings, opts, tracker)
     return realRoot(call.options.root).then((root) => fromPath(source, root, settings, opts, tracker))
   }
-  if (source instanceof Uint8Array) return bufferEntity(source, opts.etag, lastModified)
-  if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) {
-    return streamEntity(source, opts.size, etag, lastModified)
-  }
+  // The caller's etag/lastModified options replace the entity's own in serve(), for every source kind.
+  if (source instanceof Uint8Array) return bufferEntity(source, opts.etag === true)
+  if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) return streamEntity(source, opts.size)
   if (isRangedSource(source)) return rangedEntity(source)
   throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
 }

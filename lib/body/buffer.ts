@@ -30,13 +30,13 @@ function * chunks (data: Buffer): Generator<Buffer> {
   for (let i = 0; i < data.length; i += CHUNK) yield data.subarray(i, i + CHUNK)
 }
 
-/** A buffer entity; `etag` false skips hashing, a string replaces it. */
-export function bufferEntity (data: Uint8Array, etag: string | boolean, lastModified: number | undefined): Entity {
+/** A buffer entity; its ETag is a hash of the content, computed only when `hash` (no caller tag, ETags on). */
+export function bufferEntity (data: Uint8Array, hash: boolean): Entity {
   const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength)
   return {
     size: buffer.length,
-    etag: typeof etag === 'string' ? etag : etag ? contentETag(data) : undefined,
-    lastModified,
+    etag: hash ? contentETag(data) : undefined,
+    lastModified: undefined,
     kind: 'buffer',
     rangeable: true,
     filename: 'download',

@@ -30,17 +30,13 @@ export function toReadable (value: Readable | ReadableStream | AsyncIterable<unk
  * A one-shot stream entity: no range, sent as it comes, chunked unless the caller knows the size.
  * A stream that is never sent (a 304, say) is destroyed so its producer stops.
  */
-export function streamEntity (
-  value: Readable | ReadableStream | AsyncIterable<unknown>,
-  size: number | undefined,
-  etag: string | undefined,
-  lastModified: number | undefined
-): Entity {
+export function streamEntity (value: Readable | ReadableStream | AsyncIterable<unknown>, size: number | undefined): Entity {
   let opened = false
   return {
     size,
-    etag,
-    lastModified,
+    // A stream has no validators of its own; the caller's etag/lastModified options are applied by serve().
+    etag: undefined,
+    lastModified: undefined,
     kind: 'stream',
     rangeable: false,
     filename: 'download',

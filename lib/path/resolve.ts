@@ -6,7 +6,7 @@ import { checkDotfiles, relativeInside } from './confine.js'
 
 /** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
 // The native realpath(3) is one thread-pool call; the JavaScript one lstats every segment.
-const realpathNative = promisify(realpath.native)
+export const realpathNative = promisify(realpath.native)
 
 export function fsError (err: NodeJS.ErrnoException): Error {
   switch (err.code) {
