@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
-import { CHUNK } from './file.js'
+import { STREAM_CHUNK as CHUNK } from './file-body.js'
 import { noop, type Body, type Entity } from './entity.js'
 
 // Hashing a large buffer costs; a buffer served again (e.g. a cached report) is hashed once.

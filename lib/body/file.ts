@@ -1,18 +1,17 @@
-import { close, constants, createReadStream, fstat, open, read, type BigIntStats } from 'node:fs'
+import { close, constants, fstat, open, read, type BigIntStats } from 'node:fs'
 import { promisify } from 'node:util'
 import type { ByteRange } from '../conditional/range.js'
 import { FST_DOWNLOADS_NOT_FOUND } from '../errors.js'
 import { fileETag } from '../http/etag.js'
 import { fsError } from '../path/resolve.js'
 import { toHttpTime, type Body, type Entity } from './entity.js'
+import { FileBody, STREAM_CHUNK } from './file-body.js'
 
 const openAsync = promisify(open)
 const readAsync = promisify(read)
 export const fstatBig = (fd: number): Promise<BigIntStats> => new Promise((resolve, reject) =>
   fstat(fd, { bigint: true }, (err, stats) => err === null ? resolve(stats) : reject(err)))
 
-// Node 20's default of 16 KiB (what @fastify/send ends up with) costs 4x the reads on large files.
-export const CHUNK = 64 * 1024
 // O_NOFOLLOW: the real path has no symlink left, so one appearing now is a swap; O_NONBLOCK: a FIFO must not hang open().
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
@@ -40,7 +39,7 @@ export async function openFile (real: string): Promise<{ fd: number, stats: BigI
 
 /**
  * A file entity over an open descriptor, shared by reference count: the entity holds one reference
- * (dropped by release()), a multipart reader holds one while it runs. A single body is a ReadStream
+ * (dropped by release()), a multipart reader holds one while it runs. A single body is a FileBody
  * that takes the entity's reference over and closes the descriptor once its pending read is done.
  */
 export function fileEntity (filename: string, fd: number, stats: BigIntStats): Entity {
@@ -60,13 +59,8 @@ export function fileEntity (filename: string, fd: number, stats: BigIntStats): E
     open: (range?: ByteRange): Body => {
       if (size === 0) return Buffer.alloc(0)
       if (refs !== 1) throw new Error('file body opened twice')
-      refs = -1 // the stream owns the descriptor now; release() must not close it
-      return createReadStream('', {
-        fd,
-        start: range?.start ?? 0,
-        end: range?.end ?? size - 1,
-        highWaterMark: CHUNK
-      })
+      refs = -1 // the body owns the descriptor now; release() must not close it
+      return new FileBody(fd, range?.start ?? 0, range?.end ?? size - 1)
     },
     parts: async function * (ranges: readonly ByteRange[]): AsyncGenerator<Buffer> {
       refs++
@@ -89,7 +83,7 @@ async function * readRanges (fd: number, ranges: readonly ByteRange[]): AsyncGen
   for (const range of ranges) {
     let position = range.start
     while (position <= range.end) {
-      const length = Math.min(CHUNK, range.end - position + 1)
+      const length = Math.min(STREAM_CHUNK, range.end - position + 1)
       const buffer = Buffer.allocUnsafe(length)
       const { bytesRead } = await readAsync(fd, buffer, 0, length, position)
       // The file shrank under us: stop rather than pad; the connection is cut short.

@@ -34,6 +34,7 @@ export class DownloadTracker {
   #outcome: DownloadOutcome | undefined
   #settled = false
   #oneWrite = 0
+  #direct: { directBytes: number } | undefined
   bytesSent = 0
   error: Error | undefined
   range: ByteRange | undefined
@@ -76,6 +77,8 @@ export class DownloadTracker {
       })
     })
     body.once('error', (err) => { this.error ??= err })
+    // A file body that writes to the socket itself emits no 'data': it counts what was flushed.
+    if (typeof (body as Partial<{ directBytes: number }>).directBytes === 'number') this.#direct = body as unknown as { directBytes: number }
   }
 
   /** Records a body sent in one write: it counts only if the response finished. */
@@ -95,7 +98,7 @@ export class DownloadTracker {
     const finished = this.#finished || this.#reply.raw.writableFinished
     const outcome: DownloadOutcome = {
       statusCode: this.#reply.raw.statusCode,
-      bytesSent: this.bytesSent + (finished ? this.#oneWrite : 0),
+      bytesSent: this.bytesSent + (this.#direct?.directBytes ?? 0) + (finished ? this.#oneWrite : 0),
       aborted: !finished,
       durationMs: performance.now() - this.#started
     }
