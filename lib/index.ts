@@ -27,7 +27,7 @@ declare module 'fastify' {
 }
 
 function trackerOf (request: FastifyRequest): DownloadTracker | undefined {
-  return (request as unknown as Record<symbol, DownloadTracker | undefined>)[kDownload]
+  return (request as unknown as Record<symbol, DownloadTracker | null>)[kDownload] ?? undefined
 }
 
 const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, options) => {
@@ -41,16 +41,14 @@ const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, opti
   } as DownloadMethod)
 
   fastify.decorate('downloadsCache', { getter: () => settings.cache.stats() })
+  // Declared up front so every request object keeps one shape (V8 hidden class) whether or not it downloads.
+  fastify.decorateRequest(kDownload, null)
 
-  // The raw response's `close` ends a download too; onResponse is the ordinary path and costs a
-  // property read on other routes.
+  // onResponse is the ordinary end and costs a property read on other routes. A client gone early is
+  // seen by the tracker's listener on the raw response's `close`, so there is no onRequestAbort hook:
+  // Fastify would add a `close` listener to every request of the app for it.
   fastify.addHook('onResponse', (request, _reply, hookDone) => {
     trackerOf(request)?.finish()
-    hookDone()
-  })
-  // A client gone before the response ended; the raw `close` says so too, whichever comes first wins.
-  fastify.addHook('onRequestAbort', (request, hookDone) => {
-    trackerOf(request)?.end()
     hookDone()
   })
 }

@@ -104,12 +104,19 @@ function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, media
   return multipartBody(entity, decision.ranges, layout)
 }
 
-async function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Promise<void> {
+// The steps below return a promise only when they must wait (a file opened, a stream's first byte):
+// a cached file or a buffer is answered without one, and every promise is a tick and an allocation.
+type Step = void | Promise<void>
+
+function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Step {
   const opts = effectiveOptions(settings, call.options)
   tracker.cleanup = opts.cleanup
-  // Awaited only when it is a promise: a cached file is found synchronously, and every await is a tick.
   const found = toEntity(settings, call, opts, tracker)
-  const entity = found instanceof Promise ? await found : found
+  if (found instanceof Promise) return found.then((entity) => serveEntity(reply, entity, type, call, opts, tracker))
+  return serveEntity(reply, found, type, call, opts, tracker)
+}
+
+function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Step {
   tracker.release = entity.release
   const request = reply.request
   const now = Date.now()
@@ -145,24 +152,35 @@ async function serve (reply: FastifyReply, settings: PluginSettings, type: Dispo
   const mediaType = contentType(filename, opts)
   const headers = representationHeaders(validators, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size
-  let body: Body
-  try {
-    const opened = openBody(entity, decision, mediaType, headers, tracker)
-    body = opened instanceof Promise ? await opened : opened
-  } catch (err) {
+  const failed = (err: unknown): never => {
     throw entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
   }
-  finalHeaders(opts, headers, reply)
+  let opened: Body | Promise<Body>
+  try {
+    opened = openBody(entity, decision, mediaType, headers, tracker)
+  } catch (err) {
+    return failed(err)
+  }
+  if (opened instanceof Promise) return opened.then((body) => sendBody(reply, body, entity, decision.status, headers, opts, tracker), failed)
+  return sendBody(reply, opened, entity, decision.status, headers, opts, tracker)
+}
 
-  if (opts.throttle !== undefined) body = throttled(body, opts.throttle)
+function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
+  finalHeaders(opts, headers, reply)
+  const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
   } else {
     // A store or a generator can fail at once; wait for its first byte so that is a clean 500.
-    if (entity.kind !== 'file') await firstChunk(body)
-    tracker.track(body, entity.kind === 'stream' ? entity.size : undefined)
+    if (entity.kind !== 'file') {
+      return firstChunk(body).then(() => {
+        tracker.track(body, entity.kind === 'stream' ? entity.size : undefined)
+        reply.code(status).headers(headers).send(body)
+      })
+    }
+    tracker.track(body, undefined)
   }
-  reply.code(decision.status).headers(headers).send(body)
+  reply.code(status).headers(headers).send(body)
 }
 
 /** reply.download() and reply.inline(): start serving, report failures through Fastify's error handling. */
@@ -172,15 +190,24 @@ export function sendDownload (
 ): FastifyReply {
   const call = normalizeArguments(source, filenameOrOptions, options)
   const tracker = new DownloadTracker(reply, settings.defaults.cleanup)
-  // On the request: onRequestAbort is given no reply.
+  // On the request (declared with decorateRequest), where the onResponse hook finds it.
   ;(reply.request as unknown as Record<symbol, unknown>)[kDownload] = tracker
-  serve(reply, settings, type, call, tracker).then(() => tracker.settle(), (err: Error) => {
+  const fail = (err: Error): void => {
     tracker.error ??= err
     try {
       if (!reply.sent) reply.send(err)
     } finally {
       tracker.settle()
     }
-  })
+  }
+  let step: Step
+  try {
+    step = serve(reply, settings, type, call, tracker)
+  } catch (err) {
+    fail(err as Error)
+    return reply
+  }
+  if (step === undefined) tracker.settle()
+  else step.then(() => tracker.settle(), fail)
   return reply
 }

@@ -1,4 +1,5 @@
 import type { BigIntStats } from 'node:fs'
+import type { Entity } from './entity.js'
 
 /** What a file was when its bytes were read: any change to it moves one of these. */
 export interface FileIdentity {
@@ -18,6 +19,8 @@ export interface CachedFile {
   etag: string
   lastModified: number
   filename: string
+  /** What a small file's entry serves, made once with the entry: it is immutable and holds nothing to free. */
+  served?: { entity: Entity, real: string }
 }
 
 export interface FileCacheLimits {

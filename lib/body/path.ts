@@ -73,7 +73,7 @@ function fromCache (
     ctx.cache.delete(requested)
     return resolvePath(segments, requested, ctx, true)
   }
-  if (entry.data !== undefined) return { entity: cachedEntity(entry as CachedFile & { data: Buffer }), real: entry.real }
+  if (entry.served !== undefined) return entry.served
   return reopen(entry, segments, requested, ctx)
 }
 
@@ -115,7 +115,9 @@ async function resolvePath (segments: string[], requested: string, ctx: PathCont
   } finally {
     close(fd, noop)
   }
-  const entry = { ...resolved, data }
+  const entry: CachedFile & { data: Buffer } = { ...resolved, data }
+  const result: PathResult = { entity: cachedEntity(entry), real }
+  entry.served = result
   if (sameFile(entry.identity, after)) ctx.cache.set(requested, entry)
-  return { entity: cachedEntity(entry), real }
+  return result
 }

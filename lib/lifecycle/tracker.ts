@@ -21,7 +21,7 @@ export interface OutcomeMessage {
 
 /**
  * The life of one download, from the call of download()/inline() to the end of the response. It ends
- * exactly once, on whichever comes first of onResponse, onRequestAbort and the raw response's `close`
+ * exactly once, on whichever comes first of onResponse and the raw response's `close`
  * (which also fires when the client walks away mid-body, where onResponse may not), or at once when
  * the client had already left before download() was called. Once it has ended and the call has
  * settled (the entity, if any, is known), it frees the entity, deletes the file if asked, runs the
@@ -49,7 +49,7 @@ export class DownloadTracker {
     this.#reply = reply
     this.cleanup = cleanup
     // No 'finish' listener: onResponse (finish()) and raw.writableFinished tell a complete response.
-    reply.raw.once('close', () => this.end())
+    reply.raw.on('close', () => this.end())
     // The client may have left while the handler worked: `close` has fired already and will not again.
     if (responseGone(reply)) this.end()
   }
