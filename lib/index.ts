@@ -41,6 +41,11 @@ const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, opti
   } as DownloadMethod)
 
   fastify.decorate('downloadsCache', { getter: () => settings.cache.stats() })
+  // Closes the descriptors cached files keep open for a moment (each once no response reads from it).
+  fastify.addHook('onClose', (_instance, hookDone) => {
+    settings.cache.clear()
+    hookDone()
+  })
   // Declared up front so every request object keeps one shape (V8 hidden class) whether or not it downloads.
   fastify.decorateRequest(kDownload, null)
 

@@ -1,8 +1,12 @@
 import t from 'tap'
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, statSync, linkSync } from 'node:fs'
 import { join } from 'node:path'
+import { request as httpRequest } from 'node:http'
 import { makeFixture, startApp } from './helpers/app.js'
 import { request } from './helpers/http.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { LINGER_MS } from '../lib/body/descriptor.js'
+import { openDescriptors, waitFor } from './rfc/util.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)
@@ -144,4 +148,88 @@ t.test('cached answers keep every HTTP behaviour: ranges, multipart, 304, HEAD',
   t.equal(head.headers['content-length'], String(fx.big.length))
   t.equal(head.body.length, 0)
   t.ok(app.downloadsCache.hits >= 4)
+})
+
+/** A download the client stops reading after its first bytes: the server keeps its response, and its descriptor, open. */
+async function holdOpen (base: string, path: string): Promise<() => void> {
+  return await new Promise((resolve, reject) => {
+    const req = httpRequest(base + path, { agent: false }, (res) => {
+      res.once('data', () => {
+        res.pause()
+        resolve(() => req.destroy())
+      })
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+// A large file's descriptor is shared by the requests that arrive while another response still reads it.
+// That must never outlive the file it was opened on, nor its last reader.
+for (const syncStat of [true, false]) {
+  t.test(`a descriptor shared by concurrent downloads (syncStat: ${syncStat}): one open, never stale, closed with its last reader`, async (t) => {
+    const dir = join(fx.root, `shared-${syncStat}`)
+    mkdirSync(dir)
+    const SIZE = 16 * 1024 * 1024 // more than loopback socket buffers: a paused client keeps the response open
+    const version = (n: number): Buffer => Buffer.alloc(SIZE, n)
+    const file = join(dir, 'shared.bin')
+    writeFileSync(file, version(1))
+    const { app, base } = await startApp(fx.root, { syncStat, cacheMaxFileSize: 1024 })
+    t.teardown(() => app.close())
+    const path = `/files/shared-${syncStat}/shared.bin`
+    const head = async (): Promise<{ status: number, first: number | undefined, etag: string | undefined }> => {
+      const res = await request(base, path, { headers: { range: 'bytes=1000-1009' } })
+      return { status: res.status, first: res.body[0], etag: res.headers.etag }
+    }
+
+    const release = await holdOpen(base, path)
+    t.equal(openDescriptors('shared.bin'), 1, 'the held download has the file open')
+    const hitsBefore = app.downloadsCache.hits
+    const one = await head()
+    t.same([one.status, one.first], [206, 1])
+    t.equal(app.downloadsCache.hits, hitsBefore + 1, 'answered from the cached resolution')
+    t.equal(openDescriptors('shared.bin'), 1, 'and from the held download\'s descriptor, not a second open')
+
+    const before = statSync(file)
+    writeFileSync(file, version(2))
+    utimesSync(file, before.atime, before.mtime)
+    const rewritten = await head()
+    t.same([rewritten.status, rewritten.first], [206, 2], 'rewritten in place (same size, mtime put back)')
+    t.not(rewritten.etag, one.etag, 'with a new ETag')
+
+    writeFileSync(join(dir, 'next.tmp'), version(3))
+    renameSync(join(dir, 'next.tmp'), file)
+    t.same((await head()).first, 3, 'replaced by rename')
+
+    const release3 = await holdOpen(base, path)
+    renameSync(file, join(dir, 'moved.bin'))
+    t.equal((await head()).status, 404, 'renamed away while a download of it is held')
+    linkSync(join(dir, 'moved.bin'), file)
+    t.same((await head()).first, 3, 're-linked: the same inode again')
+    unlinkSync(file)
+    writeFileSync(join(dir, 'other.bin'), version(4))
+    linkSync(join(dir, 'other.bin'), file)
+    t.same((await head()).first, 4, 're-linked to another file')
+
+    release()
+    release3()
+    t.ok(await waitFor(() => openDescriptors('.bin') === 0 && openDescriptors('.bin (deleted)') === 0),
+      'every descriptor closed once its last reader is gone (none kept for later)')
+  })
+}
+
+t.test('a cached file\'s descriptor lingers a moment after its last reader, then closes; app.close() closes it at once', async (t) => {
+  const dir = join(fx.root, 'linger')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'linger.bin'), Buffer.alloc(4096, 7))
+  const { app, base } = await startApp(fx.root, { cacheMaxFileSize: 1024 })
+  const path = '/files/linger/linger.bin'
+  t.same((await request(base, path)).body, Buffer.alloc(4096, 7))
+  await sleep(LINGER_MS / 4)
+  t.equal(openDescriptors('linger.bin'), 1, 'still open just after the response')
+  t.ok(await waitFor(() => openDescriptors('linger.bin') === 0), 'closed once idle')
+
+  t.same((await request(base, path, { headers: { range: 'bytes=0-1' } })).body, Buffer.from([7, 7]))
+  await app.close()
+  t.ok(await waitFor(() => openDescriptors('linger.bin') === 0, LINGER_MS / 2), 'closed with the app, without waiting out the linger')
 })

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { fstatSync, openSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -77,33 +77,43 @@ t.test('an onSend hook that wraps the body gets ordinary chunks, and every byte'
   t.equal(sha(res.body), sha(b))
 })
 
+/** Opens a fixture file; `handedBack` counts how often the body gave the descriptor back (it closes it then). */
+function openCounted (name: string): { fd: number, done: () => void, handedBack: () => number } {
+  const fd = openSync(join(fx.root, name), 'r')
+  let count = 0
+  return { fd, done: () => { count++; closeSync(fd) }, handedBack: () => count }
+}
+
 t.test('read directly (not piped to a response), a FileBody yields fresh chunks of at most 64 KiB', async (t) => {
-  const fd = openSync(join(fx.root, 'a.bin'), 'r')
-  const body = new FileBody(fd, 5, 200004)
+  const { fd, done, handedBack } = openCounted('a.bin')
+  const body = new FileBody(fd, 5, 200004, done)
   const chunks: Buffer[] = []
   for await (const chunk of body) chunks.push(chunk as Buffer)
   t.ok(chunks.every((c) => c.length <= STREAM_CHUNK), 'chunk size')
   t.equal(new Set(chunks.map((c) => c.buffer)).size, chunks.length, 'no two chunks share memory')
   t.equal(sha(Buffer.concat(chunks)), sha(a.subarray(5, 200005)))
-  t.throws(() => fstatSync(fd), { code: 'EBADF' }, 'the descriptor is closed at the end')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(handedBack(), 1, 'the descriptor is handed back once, at the end')
 })
 
 t.test('piped to a slow writer that is not a response, a FileBody respects backpressure and closes its descriptor', async (t) => {
-  const fd = openSync(join(fx.root, 'b.bin'), 'r')
+  const { fd, done, handedBack } = openCounted('b.bin')
   const got: Buffer[] = []
-  await pipeline(new FileBody(fd, 0, SIZE - 1), new Writable({
+  await pipeline(new FileBody(fd, 0, SIZE - 1, done), new Writable({
     highWaterMark: 1,
     write (chunk: Buffer, _enc, done) { got.push(chunk); setImmediate(done) }
   }))
   t.equal(sha(Buffer.concat(got)), sha(b))
-  t.throws(() => fstatSync(fd), { code: 'EBADF' })
+  t.equal(handedBack(), 1)
 })
 
-t.test('destroyed while a read is in flight, a FileBody closes its descriptor once, after the read', async (t) => {
-  const fd = openSync(join(fx.root, 'a.bin'), 'r')
-  const body = new FileBody(fd, 0, SIZE - 1)
-  body.resume()
+t.test('destroyed while a read is in flight, a FileBody hands its descriptor back once, after the read', async (t) => {
+  const { fd, done, handedBack } = openCounted('a.bin')
+  const body = new FileBody(fd, 0, SIZE - 1, done)
+  body.read(0) // starts a read (synchronously calls _read)
   body.destroy()
+  t.equal(handedBack(), 0, 'not while the read still uses the descriptor')
   await new Promise((resolve) => body.once('close', resolve))
+  t.equal(handedBack(), 1)
   t.throws(() => fstatSync(fd), { code: 'EBADF' })
 })

@@ -1,4 +1,4 @@
-import { close, read } from 'node:fs'
+import { read } from 'node:fs'
 import { ServerResponse } from 'node:http'
 import { Readable, type Writable } from 'node:stream'
 
@@ -16,7 +16,8 @@ const give = (buffer: Buffer): void => {
 }
 
 /**
- * The body of a file response: bytes `start..end` (inclusive) of an open descriptor it owns and closes.
+ * The body of a file response: bytes `start..end` (inclusive) of an open descriptor, which it hands
+ * back (`done`) once destroyed and no read of its own is in flight.
  *
  * Piped straight into an HTTP/1 response (Fastify's own `payload.pipe(res)`, no onSend hook in between),
  * it writes to the response itself, from a small pool of 256 KiB buffers, each taken back only once
@@ -28,19 +29,21 @@ const give = (buffer: Buffer): void => {
  */
 export class FileBody extends Readable {
   readonly #fd: number
+  readonly #done: () => void
   #position: number
   readonly #end: number
   #direct: Writable | undefined
   #pumping = false
   #reading = false
-  #closeWhenRead: (() => void) | undefined
+  #afterRead: (() => void) | undefined
   #onDrain: (() => void) | undefined
   /** Body bytes flushed to the socket in direct mode (the stream emits no 'data' then). */
   directBytes = 0
 
-  constructor (fd: number, start: number, end: number) {
+  constructor (fd: number, start: number, end: number, done: () => void) {
     super({ highWaterMark: STREAM_CHUNK })
     this.#fd = fd
+    this.#done = done
     this.#position = start
     this.#end = end
   }
@@ -108,7 +111,7 @@ export class FileBody extends Readable {
       this.#reading = false
       if (this.destroyed) {
         if (this.#direct !== undefined) give(buffer)
-        this.#closeWhenRead?.()
+        this.#afterRead?.()
         return
       }
       if (err !== null) {
@@ -126,9 +129,12 @@ export class FileBody extends Readable {
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {
     if (this.#onDrain !== undefined) this.#direct?.off('drain', this.#onDrain)
-    const closeFd = (): void => close(this.#fd, (closeErr) => callback(err ?? closeErr))
-    // A read still in flight owns the descriptor: close it once that read is back.
-    if (this.#reading) this.#closeWhenRead = closeFd
-    else closeFd()
+    const handBack = (): void => {
+      this.#done()
+      callback(err)
+    }
+    // A read still in flight uses the descriptor: hand it back once that read is back.
+    if (this.#reading) this.#afterRead = handBack
+    else handBack()
   }
 }

@@ -1,5 +1,6 @@
 import type { BigIntStats } from 'node:fs'
 import type { Entity } from './entity.js'
+import type { SharedDescriptor } from './descriptor.js'
 
 /** What a file was when its bytes were read: any change to it moves one of these. */
 export interface FileIdentity {
@@ -21,6 +22,11 @@ export interface CachedFile {
   filename: string
   /** What a small file's entry serves, made once with the entry: it is immutable and holds nothing to free. */
   served?: { entity: Entity, real: string }
+  /**
+   * A large file's descriptor, open while responses read from it and for a moment after (LINGER_MS): a
+   * request meanwhile reads from it instead of opening the file again. Removing the entry retires it.
+   */
+  file?: SharedDescriptor
 }
 
 export interface FileCacheLimits {
@@ -54,9 +60,9 @@ export function sameFile (a: FileIdentity, b: BigIntStats): boolean {
 }
 
 /**
- * Small files kept in memory, and the resolution (real path, validators) of large ones, least recently
- * used first out, bounded in bytes and entries. An entry is only ever used after its identity was
- * checked against a fresh stat.
+ * Small files kept in memory, and the resolution (real path, validators, a briefly kept descriptor) of
+ * large ones, least recently used first out, bounded in bytes and entries. An entry is only ever used
+ * after its identity was checked against a fresh stat.
  */
 export class FileCache {
   readonly #entries = new Map<string, CachedFile>()
@@ -97,21 +103,24 @@ export class FileCache {
     this.#bytes += entry.data?.length ?? 0
     for (const [oldKey, old] of this.#entries) {
       if (this.#bytes <= this.limits.maxBytes && this.#entries.size <= this.limits.maxEntries) break
-      this.#entries.delete(oldKey)
-      this.#bytes -= old.data?.length ?? 0
+      this.#remove(oldKey, old)
     }
   }
 
   delete (key: string): void {
     const old = this.#entries.get(key)
-    if (old === undefined) return
-    this.#entries.delete(key)
-    this.#bytes -= old.data?.length ?? 0
+    if (old !== undefined) this.#remove(key, old)
   }
 
+  /** Empties the cache; descriptors close as soon as no response reads from them. */
   clear (): void {
-    this.#entries.clear()
-    this.#bytes = 0
+    for (const [key, entry] of this.#entries) this.#remove(key, entry)
+  }
+
+  #remove (key: string, entry: CachedFile): void {
+    this.#entries.delete(key)
+    this.#bytes -= entry.data?.length ?? 0
+    entry.file?.retire()
   }
 
   stats (): FileCacheStats {

@@ -5,6 +5,7 @@ import { FST_DOWNLOADS_NOT_FOUND } from '../errors.js'
 import { fileETag } from '../http/etag.js'
 import { fsError } from '../path/resolve.js'
 import { toHttpTime, type Body, type Entity } from './entity.js'
+import type { Descriptor } from './descriptor.js'
 import { FileBody, STREAM_CHUNK } from './file-body.js'
 
 const openAsync = promisify(open)
@@ -37,43 +38,49 @@ export async function openFile (real: string): Promise<{ fd: number, stats: BigI
   }
 }
 
+/** What an entity says about its file, from the fstat of the open descriptor. */
+export interface FileMeta {
+  size: number
+  etag: string
+  lastModified: number
+}
+
+export function fileMeta (stats: BigIntStats): FileMeta {
+  return { size: Number(stats.size), etag: fileETag(stats), lastModified: toHttpTime(Number(stats.mtimeMs)) }
+}
+
 /**
- * A file entity over an open descriptor, shared by reference count: the entity holds one reference
- * (dropped by release()), a multipart reader holds one while it runs. A single body is a FileBody
- * that takes the entity's reference over and closes the descriptor once its pending read is done.
+ * A file entity over a descriptor. It holds a reference until release(); each body and each multipart
+ * read takes one of its own, so the descriptor stays open until the last read is back.
  */
-export function fileEntity (filename: string, fd: number, stats: BigIntStats): Entity {
-  const size = Number(stats.size)
-  let refs = 1
+export function fileEntity (filename: string, file: Descriptor, meta: FileMeta): Entity {
+  const { size } = meta
   let released = false
-  const unref = (): void => {
-    if (--refs === 0) close(fd, () => {})
-  }
+  file.ref()
   return {
     size,
-    etag: fileETag(stats),
-    lastModified: toHttpTime(Number(stats.mtimeMs)),
+    etag: meta.etag,
+    lastModified: meta.lastModified,
     kind: 'file',
     rangeable: true,
     filename,
     open: (range?: ByteRange): Body => {
       if (size === 0) return Buffer.alloc(0)
-      if (refs !== 1) throw new Error('file body opened twice')
-      refs = -1 // the body owns the descriptor now; release() must not close it
-      return new FileBody(fd, range?.start ?? 0, range?.end ?? size - 1)
+      file.ref()
+      return new FileBody(file.fd, range?.start ?? 0, range?.end ?? size - 1, file.unref)
     },
     parts: async function * (ranges: readonly ByteRange[]): AsyncGenerator<Buffer> {
-      refs++
+      file.ref()
       try {
-        yield * readRanges(fd, ranges)
+        yield * readRanges(file.fd, ranges)
       } finally {
-        unref()
+        file.unref()
       }
     },
     release: () => {
       if (released) return
       released = true
-      if (refs > 0) unref()
+      file.unref()
     }
   }
 }

@@ -5,7 +5,8 @@ import { confineReal } from '../path/resolve.js'
 import type { DotfilesPolicy } from '../types.js'
 import { bufferBody } from './buffer.js'
 import { noop, toHttpTime, type Entity } from './entity.js'
-import { fileEntity, fstatBig, openFile, readWhole } from './file.js'
+import { descriptor, sharedDescriptor, type SharedDescriptor } from './descriptor.js'
+import { fileEntity, fileMeta, fstatBig, openFile, readWhole, type FileMeta } from './file.js'
 import { identityOf, sameFile, type CachedFile, type FileCache } from './file-cache.js'
 
 export interface PathContext {
@@ -49,8 +50,8 @@ interface PathResult {
 
 /**
  * A path under the root as an entity: the request path is checked (pure), then served from the cache
- * when a fresh stat shows the cached file unchanged (a large file is reopened at its known real path and
- * must fstat as that same file), else resolved with realpath, confined, opened and fstat-ed; a small
+ * when a fresh stat shows the cached file unchanged (a large file reads from the descriptor its entry
+ * still has open, or is reopened at its known real path and must fstat as that same file), else resolved with realpath, confined, opened and fstat-ed; a small
  * file is then read whole and cached, a large one streamed from its descriptor. A cached small file
  * checked with a synchronous stat is answered without a promise: that is the hot path.
  */
@@ -74,14 +75,30 @@ function fromCache (
     return resolvePath(segments, requested, ctx, true)
   }
   if (entry.served !== undefined) return entry.served
+  // The path still leads, unchanged, to the inode a recent response opened: read from that descriptor.
+  if (entry.file !== undefined) return { entity: fileEntity(entry.filename, entry.file, entryMeta(entry)), real: entry.real }
   return reopen(entry, segments, requested, ctx)
+}
+
+function entryMeta (entry: CachedFile): FileMeta {
+  return { size: Number(entry.identity.size), etag: entry.etag, lastModified: entry.lastModified }
+}
+
+/** Gives a large file's entry the descriptor just opened, for the requests that follow to share. */
+function shared (entry: CachedFile, fd: number): SharedDescriptor {
+  entry.file?.retire()
+  const file = sharedDescriptor(fd, () => {
+    if (entry.file === file) entry.file = undefined
+  })
+  entry.file = file
+  return file
 }
 
 /** A large file whose resolution is cached: skip realpath, but only use what was opened if it is still that very file. */
 async function reopen (entry: CachedFile, segments: string[], requested: string, ctx: PathContext): Promise<PathResult> {
   const opened = await openFile(entry.real).catch(() => undefined)
   if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
-    return { entity: fileEntity(entry.filename, opened.fd, opened.stats), real: entry.real }
+    return { entity: fileEntity(entry.filename, shared(entry, opened.fd), fileMeta(opened.stats)), real: entry.real }
   }
   if (opened !== undefined) close(opened.fd, noop)
   ctx.cache.delete(requested)
@@ -102,8 +119,9 @@ async function resolvePath (segments: string[], requested: string, ctx: PathCont
     filename
   }
   if (!useCache || !ctx.cache.fits(size)) {
-    if (useCache) ctx.cache.set(requested, resolved)
-    return { entity: fileEntity(filename, fd, stats), real }
+    if (!useCache) return { entity: fileEntity(filename, descriptor(fd), fileMeta(stats)), real }
+    ctx.cache.set(requested, resolved)
+    return { entity: fileEntity(filename, shared(resolved, fd), fileMeta(stats)), real }
   }
 
   let data: Buffer
