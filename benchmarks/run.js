@@ -4,7 +4,7 @@
 //
 //   node benchmarks/run.js [--quick] [--node 22] [--reps N] [--duration S] [--warmup S] [--connections N]
 //                          [--contenders a,b] [--scenarios a,b] [--wrk | --no-wrk] [--wrk-min-bytes N] [--cpu-prof]
-//                          [--readme | --no-readme]
+//                          [--readme | --no-readme] [--previous <git ref>] [--name <suffix>]
 //                          [--autocannon-stock]
 import { spawn, execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
@@ -22,6 +22,7 @@ import { topFunctions } from './harness/profile.js'
 import { updateReadme } from './harness/readme.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
 import { libraryBuild } from './harness/library.js'
+import { buildPrevious } from './harness/previous.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
@@ -45,7 +46,9 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     readme: { type: 'boolean' },
     'no-readme': { type: 'boolean', default: false },
-    'autocannon-stock': { type: 'boolean', default: false }
+    'autocannon-stock': { type: 'boolean', default: false },
+    previous: { type: 'string' },
+    name: { type: 'string' }
   }
 })
 
@@ -66,7 +69,11 @@ const serverNodeVersion = nodeVersion(serverNode)
 const filesDir = join(BENCH_DIR, 'files')
 const resultsDir = join(BENCH_DIR, 'results')
 const stamp = new Date().toISOString().slice(0, 10)
-const tag = `${stamp}-node${serverNodeVersion.slice(1).split('.')[0]}-${mode}`
+// A run of some contenders or scenarios only is named apart, so it never replaces the full table.
+const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined
+if (partial && args.name === undefined) throw new Error('--contenders, --scenarios and --previous need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
+const tag = `${stamp}-node${serverNodeVersion.slice(1).split('.')[0]}-${mode}${args.name ? `-${args.name}` : ''}`
+const previous = args.previous ? buildPrevious(join(BENCH_DIR, '..'), args.previous) : null
 const profileDir = join(resultsDir, 'profiles', tag)
 
 const log = (...a) => console.error(...a)
@@ -251,13 +258,14 @@ async function main () {
   ensureFiles(filesDir)
   writeChangingFile(filesDir)
 
-  let contenders = listContenders({ node: serverNode })
+  let contenders = listContenders({ node: serverNode, previous })
   if (args.contenders) {
     const keep = new Set(args.contenders.split(','))
     keep.add('fastify-static') // the baseline of every ratio
+    if (previous) keep.add('fastify-downloads-previous')
     contenders = contenders.filter((c) => keep.has(c.id))
   } else {
-    contenders = contenders.filter((c) => !c.optional)
+    contenders = contenders.filter((c) => !c.optional || (previous && c.id === 'fastify-downloads-previous'))
   }
   const scenarios = args.scenarios ? SCENARIOS.filter((s) => args.scenarios.split(',').includes(s.id)) : SCENARIOS
   for (const c of contenders.filter((c) => c.missing)) log(`[bench] skipping ${c.id}: ${c.missing}`)
@@ -332,7 +340,7 @@ async function main () {
     loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },
     settings,
-    library: { builds, changedDuringRun: new Set(builds.map((b) => b.distHash)).size > 1 },
+    library: { builds, changedDuringRun: new Set(builds.map((b) => b.distHash)).size > 1, previous: previous?.commit ?? null },
     tools: { autocannon: autocannonVersion, wrk: settings.wrk ? wrkTool : null, autocannonBodiesDropped: !settings.stockAutocannon },
     hwmCheck,
     baseline: 'fastify-static',
@@ -355,7 +363,7 @@ async function main () {
   writeFileSync(join(resultsDir, `${tag}.json`), JSON.stringify(results, null, 2) + '\n')
   writeFileSync(join(resultsDir, `${tag}.md`), md)
   log(`[bench] wrote results/${tag}.json and results/${tag}.md in ${results.elapsedSeconds} s`)
-  if (!args['no-readme'] && (args.readme ?? mode === 'full')) {
+  if (!args['no-readme'] && (args.readme ?? (mode === 'full' && !partial))) {
     const key = `node${serverNodeVersion.slice(1).split('.')[0]}`
     const body = `From [results/${tag}.md](results/${tag}.md):\n\n` + md.split('\n').slice(2).join('\n')
     if (updateReadme(join(BENCH_DIR, 'README.md'), key, body)) log(`[bench] README.md section ${key} updated`)

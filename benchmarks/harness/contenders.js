@@ -43,8 +43,11 @@ const IDIOMATIC_FASTIFY = {
   cleanup: "reply.download + reply.raw 'close' listener (@fastify/static has no cleanup option)"
 }
 
-/** @param {{ node: string }} opts node: the binary that runs the Node contenders */
-export function contenders ({ node }) {
+/**
+ * @param {{ node: string, previous?: { commit: string, entry: string } | null }} opts node: the binary that runs
+ * the Node contenders; previous: an earlier build of the library (--previous), measured as one more contender
+ */
+export function contenders ({ node, previous = null }) {
   const py = findPython()
   return [
     {
@@ -63,6 +66,16 @@ export function contenders ({ node }) {
       runtime: 'node',
       optional: true, // only when named in --contenders
       missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
+      notes: {}
+    },
+    {
+      id: 'fastify-downloads-previous',
+      label: `fastify-downloads at ${previous?.commit ?? '(no --previous)'}`,
+      command: [node, 'servers/fastify-downloads.js'],
+      env: { DOWNLOADS_ENTRY: previous?.entry ?? '' },
+      runtime: 'node',
+      optional: true,
+      missing: previous === null ? 'no --previous <git ref> given' : null,
       notes: {}
     },
     {

@@ -1,8 +1,12 @@
 // Contender: this library, fastify-downloads (reply.download), as built into ../dist.
 // DOWNLOADS_CACHE=off turns the small-file memory cache off (cacheMaxFileSize: 0), to show what it gains.
+// DOWNLOADS_ENTRY loads another build of the library instead (run.js --previous: an earlier commit).
 import Fastify from 'fastify'
-import downloads from '../../dist/lib/index.js'
+import { pathToFileURL } from 'node:url'
 import { filesDir, port, payload, payloadStream, cleanup, ready } from './common.js'
+
+const entry = process.env.DOWNLOADS_ENTRY ? pathToFileURL(process.env.DOWNLOADS_ENTRY).href : '../../dist/lib/index.js'
+const { default: downloads } = await import(entry)
 
 const app = Fastify({ logger: false })
 const cacheOff = process.env.DOWNLOADS_CACHE === 'off'
