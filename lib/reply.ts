@@ -15,6 +15,7 @@ import {
 } from './errors.js'
 import { contentRange, unsatisfiedRange } from './http/content-range.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
+import { memoize } from './http/memo.js'
 import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
@@ -22,6 +23,9 @@ import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings,
 import { realpathNative } from './path/resolve.js'
 import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource } from './types.js'
+
+// Names repeat (the same files, the same export names); long ones a caller made up are not kept.
+const safeFilename = memoize(sanitizeFilename, 1024, (name) => name.length <= 255)
 
 interface Call {
   source: DownloadSource
@@ -148,7 +152,7 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     return
   }
 
-  const filename = sanitizeFilename(call.filename ?? entity.filename)
+  const filename = safeFilename(call.filename ?? entity.filename)
   const mediaType = contentType(filename, opts)
   const headers = representationHeaders(validators, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size

@@ -1,5 +1,6 @@
 import { close, stat, statSync, type BigIntStats } from 'node:fs'
 import { fileETag } from '../http/etag.js'
+import { memoize } from '../http/memo.js'
 import { checkDotfiles, pathSegments } from '../path/confine.js'
 import { confineReal } from '../path/resolve.js'
 import type { DotfilesPolicy } from '../types.js'
@@ -19,6 +20,19 @@ export interface PathContext {
   /** The file will be deleted after the response: never cache it. */
   uncached: boolean
 }
+
+interface CheckedPath {
+  segments: readonly string[]
+  /** The segments joined with `/`: the path under the root. */
+  relative: string
+}
+
+// The same few paths are asked for again and again; their checked segments are kept (frozen, shared).
+// A path that fails the check throws and is not kept; long ones are not kept either.
+const checkedPath = memoize((file: string): CheckedPath => {
+  const segments = Object.freeze(pathSegments(file))
+  return Object.freeze({ segments, relative: segments.join('/') })
+}, 1024, (file) => file.length <= 255)
 
 const statBig = (path: string): Promise<BigIntStats | undefined> => new Promise((resolve) =>
   stat(path, { bigint: true }, (err, stats) => resolve(err === null ? stats : undefined)))
@@ -56,9 +70,9 @@ interface PathResult {
  * checked with a synchronous stat is answered without a promise: that is the hot path.
  */
 export function pathEntity (file: string, ctx: PathContext): PathResult | Promise<PathResult> {
-  const segments = pathSegments(file)
+  const { segments, relative } = checkedPath(file)
   checkDotfiles(segments, ctx.dotfiles)
-  const requested = ctx.root + '/' + segments.join('/')
+  const requested = ctx.root + '/' + relative
   const useCache = ctx.cache.enabled && !ctx.uncached
   const entry = useCache ? ctx.cache.get(requested) : undefined
   if (entry === undefined) return resolvePath(segments, requested, ctx, useCache)
@@ -68,7 +82,7 @@ export function pathEntity (file: string, ctx: PathContext): PathResult | Promis
 }
 
 function fromCache (
-  entry: CachedFile, now: BigIntStats | undefined, segments: string[], requested: string, ctx: PathContext
+  entry: CachedFile, now: BigIntStats | undefined, segments: readonly string[], requested: string, ctx: PathContext
 ): PathResult | Promise<PathResult> {
   if (now === undefined || !sameFile(entry.identity, now)) {
     ctx.cache.delete(requested)
@@ -95,7 +109,7 @@ function shared (entry: CachedFile, fd: number): SharedDescriptor {
 }
 
 /** A large file whose resolution is cached: skip realpath, but only use what was opened if it is still that very file. */
-async function reopen (entry: CachedFile, segments: string[], requested: string, ctx: PathContext): Promise<PathResult> {
+async function reopen (entry: CachedFile, segments: readonly string[], requested: string, ctx: PathContext): Promise<PathResult> {
   const opened = await openFile(entry.real).catch(() => undefined)
   if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
     return { entity: fileEntity(entry.filename, shared(entry, opened.fd), fileMeta(opened.stats)), real: entry.real }
@@ -105,7 +119,7 @@ async function reopen (entry: CachedFile, segments: string[], requested: string,
   return await resolvePath(segments, requested, ctx, true)
 }
 
-async function resolvePath (segments: string[], requested: string, ctx: PathContext, useCache: boolean): Promise<PathResult> {
+async function resolvePath (segments: readonly string[], requested: string, ctx: PathContext, useCache: boolean): Promise<PathResult> {
   const real = await confineReal(ctx.root, segments, ctx.dotfiles)
   const { fd, stats } = await openFile(real)
   const size = Number(stats.size)

@@ -2,10 +2,12 @@
  * A bounded memo for pure string functions whose inputs repeat (file names, dates): the same few
  * files are downloaded again and again, so their headers are formatted once. When full it starts over,
  * which costs one recomputation per key and keeps memory bounded without bookkeeping per hit.
+ * `cacheable` keeps keys out that would make the memo large (long strings a client chose).
  */
-export function memoize<K, V> (fn: (key: K) => V, max = 1024): (key: K) => V {
+export function memoize<K, V> (fn: (key: K) => V, max = 1024, cacheable: (key: K) => boolean = () => true): (key: K) => V {
   let memo = new Map<K, V>()
   return (key: K): V => {
+    if (!cacheable(key)) return fn(key)
     let value = memo.get(key)
     if (value === undefined) {
       value = fn(key)

@@ -4,10 +4,10 @@ import { FST_DOWNLOADS_ACCESS_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PAT
 import type { DotfilesPolicy } from '../types.js'
 import { checkDotfiles, relativeInside } from './confine.js'
 
-/** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
 // The native realpath(3) is one thread-pool call; the JavaScript one lstats every segment.
 export const realpathNative = promisify(realpath.native)
 
+/** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
 export function fsError (err: NodeJS.ErrnoException): Error {
   switch (err.code) {
     case 'ENOENT':
