@@ -32,6 +32,8 @@ export const SCENARIOS = [
     contentType: /^multipart\/byteranges/
   },
   { id: 'buffer', title: 'Buffer source (64 KiB)', path: '/buf', status: 200, bodyBytes: 64 * KiB, source: 'buffer' },
+  // No file system at all: what each HTTP stack costs per request, the ceiling of the 1 KiB file cell.
+  { id: 'buffer1k', title: 'Buffer source (1 KiB): the per-request cost of each HTTP stack, no file system', path: '/buf1k', status: 200, bodyBytes: KiB, source: 'buffer' },
   { id: 'stream', title: 'Streamed source (64 KiB, 16 KiB chunks, size known)', path: '/stream', status: 200, bodyBytes: 64 * KiB, source: 'stream' },
   { id: 'cleanup', title: 'Download with a cleanup callback (64 KiB file)', path: '/cleanup/64k.bin', status: 200, bodyBytes: 64 * KiB, source: 'cleanup' },
   {

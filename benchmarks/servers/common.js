@@ -10,6 +10,8 @@ if (!filesDir) throw new Error('usage: node servers/<name>.js <filesDir> <port> 
 
 /** 64 KiB, the same bytes as files/64k.bin: the Buffer-source and streamed-source scenarios send it. */
 export const payload = readFileSync(join(filesDir, '64k.bin'))
+/** Its first 1 KiB: the small Buffer-source scenario, where the per-request cost of each HTTP stack shows. */
+export const smallPayload = payload.subarray(0, 1024)
 export const STREAM_CHUNK = 16 * 1024
 
 /** A fresh streamed source of `payload`, in 16 KiB chunks, as an app producing data would hand it over. */

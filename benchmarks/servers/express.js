@@ -1,7 +1,7 @@
 // Contender: Express 5 res.download (the `send` package underneath).
 import express from 'express'
 import { pipeline } from 'node:stream'
-import { filesDir, port, payload, payloadStream, cleanup, ready } from './common.js'
+import { filesDir, port, payload, smallPayload, payloadStream, cleanup, ready } from './common.js'
 
 const app = express()
 app.disable('x-powered-by')
@@ -11,6 +11,9 @@ app.get('/files/:name', (req, res, next) => {
 })
 app.get('/buf', (req, res) => {
   res.attachment('x.bin').type('application/octet-stream').send(payload)
+})
+app.get('/buf1k', (req, res) => {
+  res.attachment('x.bin').type('application/octet-stream').send(smallPayload)
 })
 app.get('/stream', (req, res) => {
   res.attachment('x.bin').type('application/octet-stream').set('Content-Length', String(payload.length))

@@ -43,6 +43,11 @@ def buf():
     return Response(PAYLOAD, media_type="application/octet-stream", headers=ATTACHMENT)
 
 
+@app.get("/buf1k")
+def buf1k():
+    return Response(PAYLOAD[:1024], media_type="application/octet-stream", headers=ATTACHMENT)
+
+
 @app.get("/stream")
 def stream():
     def chunks():

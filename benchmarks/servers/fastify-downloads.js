@@ -3,7 +3,7 @@
 // DOWNLOADS_ENTRY loads another build of the library instead (run.js --previous: an earlier commit).
 import Fastify from 'fastify'
 import { pathToFileURL } from 'node:url'
-import { filesDir, port, payload, payloadStream, cleanup, ready } from './common.js'
+import { filesDir, port, payload, smallPayload, payloadStream, cleanup, ready } from './common.js'
 
 const entry = process.env.DOWNLOADS_ENTRY ? pathToFileURL(process.env.DOWNLOADS_ENTRY).href : '../../dist/lib/index.js'
 const { default: downloads } = await import(entry)
@@ -14,6 +14,7 @@ await app.register(downloads, { root: filesDir, ...(cacheOff ? { cacheMaxFileSiz
 
 app.get('/files/:name', (req, reply) => reply.download(req.params.name))
 app.get('/buf', (req, reply) => reply.download(payload, 'x.bin'))
+app.get('/buf1k', (req, reply) => reply.download(smallPayload, 'x.bin'))
 app.get('/stream', (req, reply) => reply.download(payloadStream(), 'x.bin', { size: payload.length }))
 app.get('/cleanup/:name', (req, reply) => reply.download(req.params.name, { cleanup }))
 

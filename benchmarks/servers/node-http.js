@@ -6,13 +6,17 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pipeline } from 'node:stream'
-import { filesDir, port, payload, payloadStream, cleanup, ready } from './common.js'
+import { filesDir, port, payload, smallPayload, payloadStream, cleanup, ready } from './common.js'
 
 const server = createServer(async (req, res) => {
   const url = req.url
   if (url === '/buf') {
     res.writeHead(200, headers(payload.length, 'x.bin'))
     return res.end(payload)
+  }
+  if (url === '/buf1k') {
+    res.writeHead(200, headers(smallPayload.length, 'x.bin'))
+    return res.end(smallPayload)
   }
   if (url === '/stream') {
     res.writeHead(200, headers(payload.length, 'x.bin'))
