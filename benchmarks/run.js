@@ -186,7 +186,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
   result.failures = result.errors + result.timeouts + result.unexpectedStatus + (result.verification?.mismatches ?? 0)
 
   const wantWrk = settings.wrk && wrkTool && !scenario.verify &&
-    ((scenario.bodyBytes ?? 0) >= settings.wrkMinBytes || result.loadgenSaturated)
+    ((scenario.bodyBytes ?? 0) >= settings.wrkMinBytes || result.loadgenSaturated || scenario.wrk === true)
   let wrk = null
   if (wantWrk) {
     const c0 = cpuSeconds(server.pids)

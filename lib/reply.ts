@@ -156,17 +156,21 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
   const mediaType = contentType(filename, opts)
   const headers = representationHeaders(validators, type, filename, mediaType, opts, rangeable)
   if (entity.size !== undefined) headers['content-length'] = entity.size
-  const failed = (err: unknown): never => {
-    throw entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
-  }
   let opened: Body | Promise<Body>
   try {
     opened = openBody(entity, decision, mediaType, headers, tracker)
   } catch (err) {
-    return failed(err)
+    throw openFailure(entity, err)
   }
-  if (opened instanceof Promise) return opened.then((body) => sendBody(reply, body, entity, decision.status, headers, opts, tracker), failed)
+  if (opened instanceof Promise) {
+    return opened.then((body) => sendBody(reply, body, entity, decision.status, headers, opts, tracker), (err) => { throw openFailure(entity, err) })
+  }
   return sendBody(reply, opened, entity, decision.status, headers, opts, tracker)
+}
+
+/** A file's own errors are already the plugin's (404, 403, ...); another source's failure is a 500 of ours. */
+function openFailure (entity: Entity, err: unknown): unknown {
+  return entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
 }
 
 function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
@@ -196,22 +200,24 @@ export function sendDownload (
   const tracker = new DownloadTracker(reply, settings.defaults.cleanup)
   // On the request (declared with decorateRequest), where the onResponse hook finds it.
   ;(reply.request as unknown as Record<symbol, unknown>)[kDownload] = tracker
-  const fail = (err: Error): void => {
-    tracker.error ??= err
-    try {
-      if (!reply.sent) reply.send(err)
-    } finally {
-      tracker.settle()
-    }
-  }
   let step: Step
   try {
     step = serve(reply, settings, type, call, tracker)
   } catch (err) {
-    fail(err as Error)
+    fail(reply, tracker, err as Error)
     return reply
   }
   if (step === undefined) tracker.settle()
-  else step.then(() => tracker.settle(), fail)
+  else step.then(() => tracker.settle(), (err: Error) => fail(reply, tracker, err))
   return reply
+}
+
+/** A download that failed before its body went out: Fastify's error handling answers it. */
+function fail (reply: FastifyReply, tracker: DownloadTracker, err: Error): void {
+  tracker.error ??= err
+  try {
+    if (!reply.sent) reply.send(err)
+  } finally {
+    tracker.settle()
+  }
 }

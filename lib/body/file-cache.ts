@@ -27,6 +27,8 @@ export interface CachedFile {
    * request meanwhile reads from it instead of opening the file again. Removing the entry retires it.
    */
   file?: SharedDescriptor
+  /** FileCache's own bookkeeping: the count of moves to the end of the order when this entry last moved. */
+  order?: number
 }
 
 export interface FileCacheLimits {
@@ -66,6 +68,7 @@ export function sameFile (a: FileIdentity, b: BigIntStats): boolean {
  */
 export class FileCache {
   readonly #entries = new Map<string, CachedFile>()
+  #moves = 0
   readonly limits: Readonly<FileCacheLimits>
   #bytes = 0
   #hits = 0
@@ -91,15 +94,21 @@ export class FileCache {
       return undefined
     }
     this.#hits++
-    // Least recently used: move it to the end of the insertion order.
-    this.#entries.delete(key)
-    this.#entries.set(key, entry)
+    // Least recently used: move it to the end of the insertion order, unless it is in the newer half
+    // already (fewer than size/2 moves since its own): then at least half the entries go before it,
+    // and a hot set smaller than half the cache is served without touching the order at all.
+    if (this.#moves - (entry.order ?? 0) >= this.#entries.size >> 1) {
+      this.#entries.delete(key)
+      this.#entries.set(key, entry)
+      entry.order = ++this.#moves
+    }
     return entry
   }
 
   set (key: string, entry: CachedFile): void {
     this.delete(key)
     this.#entries.set(key, entry)
+    entry.order = ++this.#moves
     this.#bytes += entry.data?.length ?? 0
     for (const [oldKey, old] of this.#entries) {
       if (this.#bytes <= this.limits.maxBytes && this.#entries.size <= this.limits.maxEntries) break
