@@ -106,6 +106,22 @@ export function contenders ({ node, previous = null }) {
       }
     },
     {
+      id: 'fastify-ceiling',
+      // Explanatory, not a peer: the same headers and one stat per request, with no plugin code.
+      label: 'Fastify + 1 stat + bytes in memory (ceiling, no plugin code)',
+      command: [node, 'servers/fastify-ceiling.js'],
+      runtime: 'node',
+      unsupported: {
+        '100m': 'memory only (files up to 1 MiB)',
+        range: 'no ranges',
+        multipart: 'no ranges',
+        stream: 'no stream source',
+        cleanup: 'no cleanup hook',
+        changing: 'stat-then-read: not safe against a file replaced in between, so not timed there'
+      },
+      notes: {}
+    },
+    {
       id: 'node-http',
       label: 'node:http + createReadStream (floor)',
       command: [node, 'servers/node-http.js'],
