@@ -1,26 +1,21 @@
 import { read } from 'node:fs'
 import { ServerResponse } from 'node:http'
 import { Readable, type Writable } from 'node:stream'
+import { BufferPool } from './buffer-pool.js'
 
 // Chunks handed to a consumer we do not control: they are theirs to keep, so each is a fresh buffer.
 export const STREAM_CHUNK = 64 * 1024
 // Chunks written straight to an HTTP/1 socket: reused, so larger reads cost no garbage collection.
 export const DIRECT_CHUNK = 256 * 1024
-// Recycled buffers kept between responses (4 MiB); more in flight at once are simply left to the GC.
-const POOL_MAX = 16
-
-const pool: Buffer[] = []
-const take = (): Buffer => pool.pop() ?? Buffer.allocUnsafeSlow(DIRECT_CHUNK)
-const give = (buffer: Buffer): void => {
-  if (pool.length < POOL_MAX) pool.push(buffer)
-}
+// Up to 32 of each size kept (10 MiB): one per connection of a busy server reading ranges or large files.
+const pool = new BufferPool(STREAM_CHUNK, DIRECT_CHUNK, 32)
 
 /**
  * The body of a file response: bytes `start..end` (inclusive) of an open descriptor, which it hands
  * back (`done`) once destroyed and no read of its own is in flight.
  *
  * Piped straight into an HTTP/1 response (Fastify's own `payload.pipe(res)`, no onSend hook in between),
- * it writes to the response itself, from a small pool of 256 KiB buffers, each taken back only once
+ * it writes to the response itself, from a pool of 64 KiB and 256 KiB buffers, each taken back only once
  * the socket has flushed it (the write callback). A plain file stream allocates a new 64 KiB buffer
  * per read instead; at a gigabyte a second that external memory forces a full garbage collection
  * several times a second, which is what held large files to about half the speed of a bare server.
@@ -83,13 +78,13 @@ export class FileBody extends Readable {
       this.push(null)
       return
     }
-    this.#readInto(take(), length, (buffer, bytesRead) => {
+    this.#readInto(pool.take(length), length, (buffer, bytesRead) => {
       const chunk = bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead)
       const more = response.write(chunk, (err) => {
         // Back to the pool only once flushed; on an error the socket may still hold it, so it is dropped.
         if (err === null || err === undefined) {
           this.directBytes += bytesRead
-          give(buffer)
+          pool.give(buffer)
         }
       })
       if (more) {
@@ -110,7 +105,7 @@ export class FileBody extends Readable {
     read(this.#fd, buffer, 0, length, this.#position, (err, bytesRead) => {
       this.#reading = false
       if (this.destroyed) {
-        if (this.#direct !== undefined) give(buffer)
+        if (this.#direct !== undefined) pool.give(buffer)
         this.#afterRead?.()
         return
       }
