@@ -14,7 +14,7 @@ import { createRequire } from 'node:module'
 import { ensureFiles, writeChangingFile, startRewriting } from './harness/files.js'
 import { SCENARIOS } from './harness/scenarios.js'
 import { contenders as listContenders, BENCH_DIR } from './harness/contenders.js'
-import { cpuSeconds, sampleRss, hwmBytes, machine, machineBusySeconds, loadAverage } from './harness/proc.js'
+import { cpuSeconds, settle, sampleRss, hwmBytes, machine, machineBusySeconds, loadAverage } from './harness/proc.js'
 import { runWrk, wrkVersion } from './harness/wrk.js'
 import { startServer, httpGet } from './harness/server.js'
 import { renderMarkdown } from './harness/table.js'
@@ -150,8 +150,9 @@ async function prepare (server, port, scenario) {
 
 // ---- one cell: one contender, one scenario, one repetition -------------------------------------------
 
-async function runCell (loadgen, server, port, scenario, headers) {
+async function runCell (loadgen, server, port, scenario, headers, allPids) {
   const url = `http://127.0.0.1:${port}${scenario.path}`
+  const settled = await settle(allPids)
   const rewriting = scenario.rewriteEveryMs ? startRewriting(filesDir, scenario.rewriteEveryMs) : null
   let cpu0, busy0, sampler, result, versionsWritten
   try {
@@ -173,6 +174,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
     versionsWritten = rewriting?.stop()
   }
   if (versionsWritten) result.versionsWritten = versionsWritten
+  result.settleSeconds = settled
   const rss = sampler.stop()
   const serverCpu = cpuSeconds(server.pids) - cpu0
   result.serverCpuShare = serverCpu / result.durationSeconds
@@ -189,6 +191,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
     ((scenario.bodyBytes ?? 0) >= settings.wrkMinBytes || result.loadgenSaturated || scenario.wrk === true)
   let wrk = null
   if (wantWrk) {
+    const settledWrk = await settle(allPids)
     const c0 = cpuSeconds(server.pids)
     const b0 = machineBusySeconds()
     const s = sampleRss(server.pids)
@@ -198,6 +201,7 @@ async function runCell (loadgen, server, port, scenario, headers) {
     wrk.otherCpuShare = (machineBusySeconds() - b0 - serverCpu - wrk.cpuSeconds) / wrk.durationSeconds
     wrk.peakRssBytes = s.stop().peak
     wrk.loadgenCpuShare = wrk.cpuShare
+    wrk.settleSeconds = settledWrk
     wrk.loadgenSaturated = wrk.cpuShare > SATURATED
     wrk.unexpectedStatus = wrk.non2xx
     wrk.failures = wrk.errors + wrk.timeouts + wrk.non2xx
@@ -295,6 +299,8 @@ async function main () {
         })
         const failed = (await Promise.allSettled(starting)).find((r) => r.status === 'rejected')
         if (failed) throw failed.reason
+        // Every server shares the server core: each cell first waits for all of them to be idle.
+        const allPids = [...servers.values()].flatMap((server) => server.pids)
         for (const s of scenarios) {
           for (const [i, c] of live.entries()) { // interleaved: A B C, A B C ...
             const cell = cellRuns.get(`${c.id}/${s.id}`)
@@ -306,12 +312,12 @@ async function main () {
             const note = c.notes?.[s.source]
             if (note && !cell.notes.includes(`idiomatic equivalent: ${note}`)) cell.notes.push(`idiomatic equivalent: ${note}`)
             const t0 = Date.now()
-            const r = await runCell(loadgen, servers.get(c.id), port, s, prep.headers)
+            const r = await runCell(loadgen, servers.get(c.id), port, s, prep.headers, allPids)
             cell.runs.push(r)
             const h = r.autocannon
             log(`[bench] rep ${rep} ${s.id.padEnd(9)} ${c.id.padEnd(22)} ${Math.round(h.requestsPerSecond).toString().padStart(7)} req/s ` +
               `${(h.bytesPerSecond / 1e6).toFixed(0).padStart(5)} MB/s p99 ${h.latencyMs.p99} ms fail ${h.failures} ` +
-              `srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
+              `settled ${h.settleSeconds.toFixed(1)} s srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
               (r.wrk ? ` | wrk ${Math.round(r.wrk.requestsPerSecond)} req/s ${(r.wrk.bytesPerSecond / 1e6).toFixed(0)} MB/s gen ${Math.round(r.wrk.loadgenCpuShare * 100)}%` : ''))
           }
         }

@@ -45,6 +45,23 @@ function statusKiB (pid, key) {
   }
 }
 
+/**
+ * Waits until the given processes have been idle for a whole window (at most `maxShare` of a core), so a
+ * server still draining the last cell's responses (uvicorn goes on writing 100 MiB bodies for seconds after
+ * its clients left) does not share the server core with the next cell. Returns the seconds waited.
+ */
+export async function settle (pids, { windowMs = 500, maxShare = 0.03, timeoutMs = 60_000 } = {}) {
+  const start = Date.now()
+  let before = cpuSeconds(pids)
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs))
+    const now = cpuSeconds(pids)
+    const waited = (Date.now() - start) / 1000
+    if (now - before <= maxShare * windowMs / 1000 || waited * 1000 >= timeoutMs) return waited
+    before = now
+  }
+}
+
 /** Resident set size now, in bytes, summed over pids. */
 export function rssBytes (pids) {
   return pids.reduce((sum, pid) => sum + statusKiB(pid, 'VmRSS') * 1024, 0)
