@@ -1,0 +1,53 @@
+// One contender alone, fresh processes, a few wrk windows each: how much a figure moves from one server
+// process to the next, and the garbage collections behind it. The runner's cells cannot show that.
+//
+//   node benchmarks/probe.js [--contender fastify-downloads] [--path /files/100m.bin] [--range a-b]
+//                            [--processes 3] [--windows 2] [--seconds 3] [--previous <git ref>]
+// Prints, per window: req/s (wrk, 32 connections, core 1), and the server's scavenges and full
+// collections in that window (the server runs with --trace-gc on core 0).
+import { parseArgs } from 'node:util'
+import { join } from 'node:path'
+import { contenders, BENCH_DIR } from './harness/contenders.js'
+import { startServer } from './harness/server.js'
+import { runWrk } from './harness/wrk.js'
+import { ensureFiles } from './harness/files.js'
+import { buildPrevious } from './harness/previous.js'
+
+const { values: args } = parseArgs({
+  options: {
+    contender: { type: 'string', default: 'fastify-downloads' },
+    path: { type: 'string', default: '/files/100m.bin' },
+    range: { type: 'string' },
+    processes: { type: 'string', default: '3' },
+    windows: { type: 'string', default: '2' },
+    seconds: { type: 'string', default: '3' },
+    previous: { type: 'string' }
+  }
+})
+const filesDir = join(BENCH_DIR, 'files')
+ensureFiles(filesDir)
+const contender = contenders({ node: process.execPath }).find((c) => c.id === args.contender)
+if (!contender || contender.runtime !== 'node') throw new Error(`--contender: a Node contender, not ${args.contender}`)
+// --previous: fastify-downloads as an earlier commit built it (servers/fastify-downloads.js reads DOWNLOADS_ENTRY).
+if (args.previous) process.env.DOWNLOADS_ENTRY = buildPrevious(join(BENCH_DIR, '..'), args.previous).entry
+const headers = args.range ? { range: `bytes=${args.range}` } : {}
+const port = 4390
+
+for (let p = 1; p <= Number(args.processes); p++) {
+  const server = await startServer({ contender, port, filesDir, cwd: BENCH_DIR, core: 0, nodeFlags: ['--trace-gc'] })
+  const gc = { scavenges: 0, full: 0 }
+  server.child.stdout.on('data', (chunk) => {
+    const text = chunk.toString()
+    gc.scavenges += text.split('Scavenge').length - 1
+    gc.full += text.split('Mark-Compact').length - 1
+  })
+  try {
+    for (let w = 1; w <= Number(args.windows); w++) {
+      const before = { ...gc }
+      const r = await runWrk({ url: `http://127.0.0.1:${port}${args.path}`, headers, connections: 32, durationSeconds: Number(args.seconds), core: 1 })
+      console.log(`process ${p} window ${w}: ${Math.round(r.requestsPerSecond)} req/s, ${gc.scavenges - before.scavenges} scavenges, ${gc.full - before.full} full collections, ${r.errors + r.non2xx} errors`)
+    }
+  } finally {
+    await server.stop()
+  }
+}
