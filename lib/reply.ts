@@ -181,12 +181,18 @@ function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: nu
   } else {
     // A store or a generator can fail at once; wait for its first byte so that is a clean 500.
     if (entity.kind !== 'file') {
-      return firstChunk(body).then(() => {
-        tracker.track(body, entity.kind === 'stream' ? entity.size : undefined)
-        reply.code(status).headers(headers).send(body)
-      })
+      const ready = firstChunk(body)
+      const limit = entity.kind === 'stream' ? entity.size : undefined
+      if (ready !== undefined) {
+        return ready.then(() => {
+          tracker.track(body, limit)
+          reply.code(status).headers(headers).send(body)
+        })
+      }
+      tracker.track(body, limit)
+    } else {
+      tracker.track(body, undefined)
     }
-    tracker.track(body, undefined)
   }
   reply.code(status).headers(headers).send(body)
 }
