@@ -3,6 +3,7 @@
 //
 //   node benchmarks/probe.js [--contender fastify-downloads] [--path /files/100m.bin] [--range a-b]
 //                            [--processes 3] [--windows 2] [--seconds 3] [--previous <git ref>]
+//                            [--node-flag <V8 or Node flag>]...
 // Prints, per window: req/s (wrk, 32 connections, core 1), and the server's scavenges and full
 // collections in that window (the server runs with --trace-gc on core 0).
 import { parseArgs } from 'node:util'
@@ -21,7 +22,9 @@ const { values: args } = parseArgs({
     processes: { type: 'string', default: '3' },
     windows: { type: 'string', default: '2' },
     seconds: { type: 'string', default: '3' },
-    previous: { type: 'string' }
+    previous: { type: 'string' },
+    // e.g. --node-flag=--no-allocation-site-pretenuring: is a figure a GC heuristic or the code?
+    'node-flag': { type: 'string', multiple: true, default: [] }
   }
 })
 const filesDir = join(BENCH_DIR, 'files')
@@ -34,7 +37,7 @@ const headers = args.range ? { range: `bytes=${args.range}` } : {}
 const port = 4390
 
 for (let p = 1; p <= Number(args.processes); p++) {
-  const server = await startServer({ contender, port, filesDir, cwd: BENCH_DIR, core: 0, nodeFlags: ['--trace-gc'] })
+  const server = await startServer({ contender, port, filesDir, cwd: BENCH_DIR, core: 0, nodeFlags: ['--trace-gc', ...args['node-flag']] })
   const gc = { scavenges: 0, full: 0 }
   server.child.stdout.on('data', (chunk) => {
     const text = chunk.toString()

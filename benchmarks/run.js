@@ -174,7 +174,8 @@ async function runCell (loadgen, server, port, scenario, headers, allPids) {
     versionsWritten = rewriting?.stop()
   }
   if (versionsWritten) result.versionsWritten = versionsWritten
-  result.settleSeconds = settled
+  result.settleSeconds = settled.seconds
+  result.settleTimedOut = settled.timedOut
   const rss = sampler.stop()
   const serverCpu = cpuSeconds(server.pids) - cpu0
   result.serverCpuShare = serverCpu / result.durationSeconds
@@ -201,7 +202,8 @@ async function runCell (loadgen, server, port, scenario, headers, allPids) {
     wrk.otherCpuShare = (machineBusySeconds() - b0 - serverCpu - wrk.cpuSeconds) / wrk.durationSeconds
     wrk.peakRssBytes = s.stop().peak
     wrk.loadgenCpuShare = wrk.cpuShare
-    wrk.settleSeconds = settledWrk
+    wrk.settleSeconds = settledWrk.seconds
+    wrk.settleTimedOut = settledWrk.timedOut
     wrk.loadgenSaturated = wrk.cpuShare > SATURATED
     wrk.unexpectedStatus = wrk.non2xx
     wrk.failures = wrk.errors + wrk.timeouts + wrk.non2xx
@@ -221,6 +223,7 @@ function medianOf (runs) {
   out.failures = runs.reduce((s, r) => s + r.failures, 0) // summed over runs: any failure must show
   out.loadgenSaturated = runs.some((r) => r.loadgenSaturated)
   out.machineBusy = runs.some((r) => r.otherCpuShare > BUSY)
+  out.settleTimedOut = runs.some((r) => r.settleTimedOut)
   return out
 }
 
@@ -317,7 +320,7 @@ async function main () {
             const h = r.autocannon
             log(`[bench] rep ${rep} ${s.id.padEnd(9)} ${c.id.padEnd(22)} ${Math.round(h.requestsPerSecond).toString().padStart(7)} req/s ` +
               `${(h.bytesPerSecond / 1e6).toFixed(0).padStart(5)} MB/s p99 ${h.latencyMs.p99} ms fail ${h.failures} ` +
-              `settled ${h.settleSeconds.toFixed(1)} s srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
+              `settled ${h.settleSeconds.toFixed(1)} s${h.settleTimedOut ? ' (TIMED OUT: a server never went idle)' : ''} srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
               (r.wrk ? ` | wrk ${Math.round(r.wrk.requestsPerSecond)} req/s ${(r.wrk.bytesPerSecond / 1e6).toFixed(0)} MB/s gen ${Math.round(r.wrk.loadgenCpuShare * 100)}%` : ''))
           }
         }

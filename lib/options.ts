@@ -57,27 +57,37 @@ const isBool = (v: unknown): boolean => typeof v === 'boolean'
 const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0
 const isPositive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0
 const isFn = (v: unknown): boolean => typeof v === 'function'
+const isHeaderSafe = (v: unknown): boolean => typeof v === 'string' && !/[\r\n\0]/.test(v)
+
+// Per option: what a valid value is, and what the error says. Built once; a call checks only what it passes.
+const RULES: Readonly<Record<string, readonly [(v: unknown) => boolean, string]>> = {
+  root: [(v) => typeof v === 'string' || v instanceof URL, 'must be a path or a file: URL'],
+  mediaType: [(v) => v !== '' && isHeaderSafe(v), 'must be a media type string'],
+  headers: [(v) => typeof v === 'object' && v !== null, 'must be an object of header values'],
+  maxAge: [isCount, 'must be a whole number of seconds'],
+  immutable: [isBool, 'must be a boolean'],
+  cacheControl: [(v) => v === false || isHeaderSafe(v), 'must be a string or false'],
+  etag: [(v) => isBool(v) || (typeof v === 'string' && v !== ''), 'must be a boolean or an entity-tag string'],
+  lastModified: [(v) => isBool(v) || v instanceof Date || (typeof v === 'number' && Number.isFinite(v)), 'must be a boolean, a Date or epoch milliseconds'],
+  acceptRanges: [isBool, 'must be a boolean'],
+  size: [isCount, 'must be a whole number of bytes'],
+  cleanup: [(v) => isFn(v) || (Array.isArray(v) && v.every(isFn)), 'must be a function or an array of functions'],
+  deleteAfter: [isBool, 'must be a boolean'],
+  maxRanges: [(v) => isCount(v) && (v as number) >= 1, 'must be a whole number >= 1'],
+  throttle: [(v) => typeof v === 'object' && v !== null &&
+    isPositive((v as ThrottleOptions).bytesPerSecond) &&
+    ((v as ThrottleOptions).burst === undefined || isCount((v as ThrottleOptions).burst)),
+  'must be { bytesPerSecond > 0, burst?: bytes }']
+}
 
 /** Checks per-call options; cheap enough to run on each call that passes options. */
 export function validateDownloadOptions (opts: DownloadOptions): void {
   if (typeof opts !== 'object' || opts === null) fail('options', 'must be an object')
-  check(opts, 'root', (v) => typeof v === 'string' || v instanceof URL, 'must be a path or a file: URL')
-  check(opts, 'mediaType', (v) => typeof v === 'string' && v !== '' && !/[\r\n\0]/.test(v), 'must be a media type string')
-  check(opts, 'headers', (v) => typeof v === 'object' && v !== null, 'must be an object of header values')
-  check(opts, 'maxAge', isCount, 'must be a whole number of seconds')
-  check(opts, 'immutable', isBool, 'must be a boolean')
-  check(opts, 'cacheControl', (v) => v === false || (typeof v === 'string' && !/[\r\n\0]/.test(v)), 'must be a string or false')
-  check(opts, 'etag', (v) => isBool(v) || (typeof v === 'string' && v !== ''), 'must be a boolean or an entity-tag string')
-  check(opts, 'lastModified', (v) => isBool(v) || v instanceof Date || (typeof v === 'number' && Number.isFinite(v)), 'must be a boolean, a Date or epoch milliseconds')
-  check(opts, 'acceptRanges', isBool, 'must be a boolean')
-  check(opts, 'size', isCount, 'must be a whole number of bytes')
-  check(opts, 'cleanup', (v) => isFn(v) || (Array.isArray(v) && v.every(isFn)), 'must be a function or an array of functions')
-  check(opts, 'deleteAfter', isBool, 'must be a boolean')
-  check(opts, 'maxRanges', (v) => isCount(v) && (v as number) >= 1, 'must be a whole number >= 1')
-  check(opts, 'throttle', (v) => typeof v === 'object' && v !== null &&
-    isPositive((v as ThrottleOptions).bytesPerSecond) &&
-    ((v as ThrottleOptions).burst === undefined || isCount((v as ThrottleOptions).burst)),
-  'must be { bytesPerSecond > 0, burst?: bytes }')
+  for (const name in opts) {
+    const rule = RULES[name]
+    const value = (opts as Record<string, unknown>)[name]
+    if (rule !== undefined && value !== undefined && !rule[0](value)) fail(name, rule[1])
+  }
 }
 
 // Framing is the plugin's to decide: a caller's value here would corrupt the response.
@@ -94,24 +104,60 @@ function extraHeaders (headers: DownloadOptions['headers']): Record<string, stri
   return Object.freeze(out)
 }
 
+// One function per resolved field that more than a copy makes, shared by resolveOptions and withCallOptions.
+const cacheControlOf = (opts: DownloadOptions): string | undefined =>
+  cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl })
+const etagOf = (opts: DownloadOptions): boolean | string => typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true
+const lastModifiedOf = (opts: DownloadOptions): boolean | number =>
+  typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
+    ? opts.lastModified ?? true
+    : toHttpTime(opts.lastModified instanceof Date ? opts.lastModified.getTime() : opts.lastModified)
+const cleanupOf = (opts: DownloadOptions): readonly CleanupFunction[] =>
+  Object.freeze(opts.cleanup === undefined ? [] : Array.isArray(opts.cleanup) ? opts.cleanup.slice() : [opts.cleanup])
+const throttleOf = (opts: DownloadOptions): Readonly<ThrottleOptions> | undefined =>
+  opts.throttle === undefined ? undefined : Object.freeze({ ...opts.throttle })
+
 /** Applies defaults to validated options. */
 export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
-  const cleanup = opts.cleanup === undefined ? [] : Array.isArray(opts.cleanup) ? opts.cleanup.slice() : [opts.cleanup]
   return {
     mediaType: opts.mediaType,
     headers: extraHeaders(opts.headers),
-    cacheControl: cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl }),
-    etag: typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true,
-    lastModified: typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
-      ? opts.lastModified ?? true
-      : toHttpTime(opts.lastModified instanceof Date ? opts.lastModified.getTime() : opts.lastModified),
+    cacheControl: cacheControlOf(opts),
+    etag: etagOf(opts),
+    lastModified: lastModifiedOf(opts),
     acceptRanges: opts.acceptRanges ?? true,
     size: opts.size,
-    cleanup: Object.freeze(cleanup),
+    cleanup: cleanupOf(opts),
     deleteAfter: opts.deleteAfter ?? false,
-    throttle: opts.throttle === undefined ? undefined : Object.freeze({ ...opts.throttle }),
+    throttle: throttleOf(opts),
     maxRanges: opts.maxRanges ?? 100
   }
+}
+
+/**
+ * The registration defaults with one call's (validated) options over them. Only the fields those options
+ * feed are worked out again; the rest, the Cache-Control value among them, were resolved at registration.
+ */
+export function withCallOptions (settings: PluginSettings, opts: DownloadOptions): ResolvedOptions {
+  const merged: DownloadOptions = { ...settings.rawDefaults, ...opts }
+  const out: ResolvedOptions = { ...settings.defaults }
+  for (const name in opts) {
+    switch (name as keyof DownloadOptions) {
+      case 'mediaType': out.mediaType = merged.mediaType; break
+      case 'headers': out.headers = extraHeaders(merged.headers); break
+      case 'maxAge': case 'immutable': case 'cacheControl': out.cacheControl = cacheControlOf(merged); break
+      case 'etag': out.etag = etagOf(merged); break
+      case 'lastModified': out.lastModified = lastModifiedOf(merged); break
+      case 'acceptRanges': out.acceptRanges = merged.acceptRanges ?? true; break
+      case 'size': out.size = merged.size; break
+      case 'cleanup': out.cleanup = cleanupOf(merged); break
+      case 'deleteAfter': out.deleteAfter = merged.deleteAfter ?? false; break
+      case 'throttle': out.throttle = throttleOf(merged); break
+      case 'maxRanges': out.maxRanges = merged.maxRanges ?? 100; break
+      default: // root is the call's, read where the path is resolved; other names are not options
+    }
+  }
+  return out
 }
 
 /** Turns a root given as a path or a `file:` URL into an absolute path. */

@@ -19,7 +19,7 @@ import { memoize } from './http/memo.js'
 import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
-import { resolveOptions, rootPath, validateDownloadOptions, type PluginSettings, type ResolvedOptions } from './options.js'
+import { rootPath, validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
 import { realpathNative } from './path/resolve.js'
 import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource } from './types.js'
@@ -45,7 +45,7 @@ export function normalizeArguments (source: DownloadSource, filenameOrOptions?: 
 function effectiveOptions (settings: PluginSettings, options: DownloadOptions | undefined): ResolvedOptions {
   if (options === undefined) return settings.defaults
   validateDownloadOptions(options)
-  return resolveOptions({ ...settings.rawDefaults, ...options })
+  return withCallOptions(settings, options)
 }
 
 async function realRoot (root: string | URL): Promise<string> {

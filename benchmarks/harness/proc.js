@@ -48,7 +48,8 @@ function statusKiB (pid, key) {
 /**
  * Waits until the given processes have been idle for a whole window (at most `maxShare` of a core), so a
  * server still draining the last cell's responses (uvicorn goes on writing 100 MiB bodies for seconds after
- * its clients left) does not share the server core with the next cell. Returns the seconds waited.
+ * its clients left) does not share the server core with the next cell. Returns the seconds waited, and
+ * whether it gave up (the table marks such a cell as suspect).
  */
 export async function settle (pids, { windowMs = 500, maxShare = 0.03, timeoutMs = 60_000 } = {}) {
   const start = Date.now()
@@ -57,7 +58,8 @@ export async function settle (pids, { windowMs = 500, maxShare = 0.03, timeoutMs
     await new Promise((resolve) => setTimeout(resolve, windowMs))
     const now = cpuSeconds(pids)
     const waited = (Date.now() - start) / 1000
-    if (now - before <= maxShare * windowMs / 1000 || waited * 1000 >= timeoutMs) return waited
+    if (now - before <= maxShare * windowMs / 1000) return { seconds: waited, timedOut: false }
+    if (waited * 1000 >= timeoutMs) return { seconds: waited, timedOut: true }
     before = now
   }
 }

@@ -48,7 +48,7 @@ export function scenarioTable (results, scenario) {
       num(h.failures),
       pct(h.serverCpuShare),
       pct(h.loadgenCpuShare) + sat,
-      pct(h.otherCpuShare) + (h.machineBusy ? ' ‡' : ''),
+      pct(h.otherCpuShare) + (h.machineBusy || h.settleTimedOut ? ' ‡' : ''),
       num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes)
     ].join(' | ') + ' |')
   }
@@ -78,7 +78,8 @@ export function renderMarkdown (results) {
     'and the wrk cross-check (when run) is shown beside it; when any contender in a scenario saturated autocannon and ' +
     'wrk ran, the whole scenario is reported from wrk. MB/s counts body bytes as they arrive (autocannon) or all bytes read (wrk). ' +
     '"other CPU" is what the rest of the machine used meanwhile (from /proc/stat, less the server and the load generator); ' +
-    '‡ marks more than 25% in at least one of the runs: something else was running and the cell is suspect. ' +
+    '‡ marks more than 25% in at least one of the runs, or a run that started after 60 s of waiting for the servers to go idle ' +
+    'without their doing so: something else was running and the cell is suspect. ' +
     'autocannon records latency in whole milliseconds; wrk in microseconds. A 100 MiB response rarely completes within a quick run: ' +
     'there req/s and latency are 0 and MB/s is the figure. ' +
     '"errors / unexpected" adds connection errors, timeouts, responses with another status than the scenario expects, and (changing file) bodies that failed verification, summed over runs.')

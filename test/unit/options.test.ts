@@ -4,8 +4,8 @@ import { join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { errorCodes } from '../../lib/errors.js'
-import { pluginSettings } from '../../lib/options.js'
-import type { FastifyDownloadsOptions } from '../../lib/types.js'
+import { pluginSettings, resolveOptions, withCallOptions } from '../../lib/options.js'
+import type { DownloadOptions, FastifyDownloadsOptions } from '../../lib/types.js'
 
 const dir = t.testdir({ files: { 'a.txt': 'a' }, 'plain.txt': 'not a directory' })
 const files = join(dir, 'files')
@@ -157,3 +157,50 @@ t.test('the result is frozen, through to the nested values', async (t) => {
   t.equal(settings.defaults.throttle?.bytesPerSecond, 1000, 'throttle was copied')
 })
 
+
+t.test('a call\'s options over the defaults: field for field what resolving the merged options gives', async (t) => {
+  const fn = (): void => {}
+  const registrations: Array<Partial<FastifyDownloadsOptions>> = [
+    {},
+    { maxAge: 60, immutable: true, etag: false, cleanup: fn, headers: { 'X-Tenant': 'a' }, throttle: { bytesPerSecond: 10 } },
+    { cacheControl: 'no-store', lastModified: false, acceptRanges: false, maxRanges: 3, mediaType: 'text/csv' }
+  ]
+  const calls: DownloadOptions[] = [
+    { size: 5 },
+    { maxAge: 10 },
+    { immutable: true },
+    { cacheControl: false },
+    { cacheControl: 'private' },
+    { etag: 'v1' },
+    { etag: true },
+    { lastModified: new Date(Date.UTC(2024, 4, 6, 7, 8, 9, 500)) },
+    { lastModified: 1000 },
+    { acceptRanges: true, maxRanges: 1 },
+    { cleanup: [fn, fn] },
+    { deleteAfter: true },
+    { throttle: { bytesPerSecond: 5, burst: 1 } },
+    { headers: { 'Content-Length': '1', 'X-A': 'b' } },
+    { mediaType: 'image/png' },
+    { maxAge: undefined, mediaType: undefined },
+    { root: '/elsewhere', size: 0 }
+  ]
+  for (const registration of registrations) {
+    const settings = pluginSettings({ root: files, ...registration })
+    for (const call of calls) {
+      const name = `${JSON.stringify(registration)} + ${JSON.stringify(call)}`
+      t.strictSame(withCallOptions(settings, call), resolveOptions({ ...settings.rawDefaults, ...call }), name)
+    }
+  }
+  const settings = pluginSettings({ root: files, maxAge: 60 })
+  t.equal(withCallOptions(settings, { immutable: true }).cacheControl, 'public, max-age=60, immutable', 'a call completes the registration\'s Cache-Control')
+  t.equal(withCallOptions(settings, { size: 1 }).cacheControl, settings.defaults.cacheControl, 'untouched fields are the defaults\'')
+  t.notOk(Object.isFrozen(withCallOptions(settings, {})), 'a per-call copy, not the frozen defaults')
+})
+
+t.test('per-call options are checked name by name, and only the names that are options', async (t) => {
+  const { validateDownloadOptions } = await import('../../lib/options.js')
+  t.throws(() => validateDownloadOptions({ size: -1 }), { code: 'FST_DOWNLOADS_INVALID_OPTION', message: /size/ })
+  t.throws(() => validateDownloadOptions({ etag: '' }), { code: 'FST_DOWNLOADS_INVALID_OPTION', message: /etag/ })
+  t.throws(() => validateDownloadOptions({ mediaType: 'text/plain\r\nx: y' }), { code: 'FST_DOWNLOADS_INVALID_OPTION', message: /mediaType/ })
+  t.doesNotThrow(() => validateDownloadOptions({ size: undefined, notAnOption: 42 } as DownloadOptions), 'undefined values and unknown names pass')
+})
