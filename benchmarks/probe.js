@@ -3,7 +3,7 @@
 //
 //   node benchmarks/probe.js [--contender fastify-downloads] [--path /files/100m.bin] [--range a-b]
 //                            [--processes 3] [--windows 2] [--seconds 3] [--previous <git ref>]
-//                            [--node-flag <V8 or Node flag>]...
+//                            [--node-flag <V8 or Node flag>]... [--header 'name: value']...
 // Prints, per window: req/s (wrk, 32 connections, core 1), and the server's scavenges and full
 // collections in that window (the server runs with --trace-gc on core 0).
 import { parseArgs } from 'node:util'
@@ -24,7 +24,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '3' },
     previous: { type: 'string' },
     // e.g. --node-flag=--no-allocation-site-pretenuring: is a figure a GC heuristic or the code?
-    'node-flag': { type: 'string', multiple: true, default: [] }
+    'node-flag': { type: 'string', multiple: true, default: [] },
+    header: { type: 'string', multiple: true, default: [] }
   }
 })
 const filesDir = join(BENCH_DIR, 'files')
@@ -34,6 +35,7 @@ if (!contender || contender.runtime !== 'node') throw new Error(`--contender: a 
 // --previous: fastify-downloads as an earlier commit built it (servers/fastify-downloads.js reads DOWNLOADS_ENTRY).
 if (args.previous) process.env.DOWNLOADS_ENTRY = buildPrevious(join(BENCH_DIR, '..'), args.previous).entry
 const headers = args.range ? { range: `bytes=${args.range}` } : {}
+for (const h of args.header) headers[h.slice(0, h.indexOf(':')).trim().toLowerCase()] = h.slice(h.indexOf(':') + 1).trim()
 const port = 4390
 
 for (let p = 1; p <= Number(args.processes); p++) {
