@@ -115,8 +115,14 @@ t.test('a source that fails before its first byte: a clean 500 in Fastify error 
     app.get('/gen', (_req, reply) => reply.download((async function * () { throw new Error('db down') })(), 'x.csv'))
     app.get('/readable', (_req, reply) => reply.download(new Readable({ read () { this.destroy(new Error('gone')) } }), 'x.csv'))
     app.get('/ranged', (_req, reply) => reply.download({ size: 10, open: async () => { throw new Error('bucket missing') } }, 'x.bin'))
+    app.get('/destroyed', (_req, reply) => {
+      // An upstream that aborts before its first byte destroys the stream with no error.
+      const upstream = new Readable({ read () {} })
+      setTimeout(() => upstream.destroy(), 5)
+      return reply.download(upstream, 'x.csv')
+    })
   })
-  for (const path of ['/gen', '/readable', '/ranged']) {
+  for (const path of ['/gen', '/readable', '/ranged', '/destroyed']) {
     const res = await request(base, path)
     t.equal(res.status, 500, path)
     const body = JSON.parse(res.body.toString())

@@ -67,20 +67,28 @@ export function firstChunk (stream: Readable): void | Promise<void> {
     throw new FST_DOWNLOADS_SOURCE_FAILED({ cause: stream.errored })
   }
   if (stream.readableLength > 0 || stream.readableEnded) return
+  // Destroyed without an error (an aborted upstream, say): no event will ever come.
+  if (stream.destroyed) throw new FST_DOWNLOADS_SOURCE_FAILED({ cause: new Error('the stream was destroyed before its first byte') })
   return new Promise((resolve, reject) => {
-    const done = (): void => {
+    const stop = (): void => {
       stream.off('readable', done)
       stream.off('end', done)
       stream.off('error', failed)
+      stream.off('close', closed)
+    }
+    const done = (): void => {
+      stop()
       resolve()
     }
     const failed = (err: Error): void => {
-      stream.off('readable', done)
-      stream.off('end', done)
+      stop()
       reject(new FST_DOWNLOADS_SOURCE_FAILED({ cause: err }))
     }
+    // 'error' and 'end' come before 'close'; a close alone is a destroy with no error.
+    const closed = (): void => failed(new Error('the stream was destroyed before its first byte'))
     stream.once('readable', done)
     stream.once('end', done)
     stream.once('error', failed)
+    stream.once('close', closed)
   })
 }

@@ -52,3 +52,14 @@ t.test('a source that fails later rejects with the plugin error', async (t) => {
   })(), { objectMode: false })
   await t.rejects(firstChunk(stream) as Promise<void>, { code: 'FST_DOWNLOADS_SOURCE_FAILED', cause })
 })
+
+t.test('a source destroyed with no error before its first byte is the plugin error too, never a hang', async (t) => {
+  const gone = new Readable({ read () {} })
+  gone.destroy()
+  t.throws(() => firstChunk(gone), { code: 'FST_DOWNLOADS_SOURCE_FAILED', cause: { message: /destroyed before its first byte/ } })
+  const later = new Readable({ read () {} })
+  const ready = firstChunk(later)
+  t.ok(ready instanceof Promise)
+  setTimeout(() => later.destroy(), 5)
+  await t.rejects(ready as Promise<void>, { code: 'FST_DOWNLOADS_SOURCE_FAILED', cause: { message: /destroyed before its first byte/ } })
+})
