@@ -15,7 +15,7 @@ import {
 } from './errors.js'
 import { contentRange, unsatisfiedRange } from './http/content-range.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
-import { memoize } from './http/memo.js'
+import { memoize, shortString } from './http/memo.js'
 import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
 import { DownloadTracker } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
@@ -25,7 +25,7 @@ import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource } from './types.js'
 
 // Names repeat (the same files, the same export names); long ones a caller made up are not kept.
-const safeFilename = memoize(sanitizeFilename, 1024, (name) => name.length <= 255)
+const safeFilename = memoize(sanitizeFilename, 1024, shortString)
 
 interface Call {
   source: DownloadSource

@@ -1,6 +1,6 @@
 import { close, stat, statSync, type BigIntStats } from 'node:fs'
 import { fileETag } from '../http/etag.js'
-import { memoize } from '../http/memo.js'
+import { memoize, shortString } from '../http/memo.js'
 import { checkDotfiles, pathSegments } from '../path/confine.js'
 import { confineReal } from '../path/resolve.js'
 import type { DotfilesPolicy } from '../types.js'
@@ -32,7 +32,7 @@ interface CheckedPath {
 const checkedPath = memoize((file: string): CheckedPath => {
   const segments = Object.freeze(pathSegments(file))
   return Object.freeze({ segments, relative: segments.join('/') })
-}, 1024, (file) => file.length <= 255)
+}, 1024, shortString)
 
 const statBig = (path: string): Promise<BigIntStats | undefined> => new Promise((resolve) =>
   stat(path, { bigint: true }, (err, stats) => resolve(err === null ? stats : undefined)))

@@ -17,3 +17,6 @@ export function memoize<K, V> (fn: (key: K) => V, max = 1024, cacheable: (key: K
     return value
   }
 }
+
+/** The `cacheable` of memos keyed by what a client sends: a name or path longer than a file name may be is not kept. */
+export const shortString = (key: string): boolean => key.length <= 255

@@ -47,3 +47,14 @@ t.test('memoize: a key whose function throws is not kept and throws again', asyn
   t.throws(() => memo('../etc/passwd'), /forbidden/)
   t.equal(inner.calls(), 2)
 })
+
+t.test('shortString: keys up to 255 characters are kept, longer ones computed each time', async (t) => {
+  const { shortString } = await import('../../lib/http/memo.js')
+  t.equal(shortString('a'.repeat(255)), true)
+  t.equal(shortString('a'.repeat(256)), false)
+  let calls = 0
+  const memo = memoize((key: string) => { calls++; return key.length }, 8, shortString)
+  memo('b'.repeat(300))
+  memo('b'.repeat(300))
+  t.equal(calls, 2, 'a long key is not kept')
+})
