@@ -4,8 +4,8 @@
 //   node benchmarks/probe.js [--contender fastify-downloads] [--path /files/100m.bin] [--range a-b]
 //                            [--processes 3] [--windows 2] [--seconds 3] [--previous <git ref>]
 //                            [--node-flag <V8 or Node flag>]... [--header 'name: value']...
-// Prints, per window: req/s (wrk, 32 connections, core 1), and the server's scavenges and full
-// collections in that window (the server runs with --trace-gc on core 0).
+// Prints, per window: req/s (wrk, 32 connections, core 1), and the server's scavenges (with their mean
+// pause) and full collections in that window (the server runs with --trace-gc on core 0).
 import { parseArgs } from 'node:util'
 import { join } from 'node:path'
 import { contenders, BENCH_DIR } from './harness/contenders.js'
@@ -40,17 +40,26 @@ const port = 4390
 
 for (let p = 1; p <= Number(args.processes); p++) {
   const server = await startServer({ contender, port, filesDir, cwd: BENCH_DIR, core: 0, nodeFlags: ['--trace-gc', ...args['node-flag']] })
-  const gc = { scavenges: 0, full: 0 }
+  const gc = { scavenges: 0, scavengeMs: 0, full: 0 }
   server.child.stdout.on('data', (chunk) => {
-    const text = chunk.toString()
-    gc.scavenges += text.split('Scavenge').length - 1
-    gc.full += text.split('Mark-Compact').length - 1
+    // --trace-gc lines: "... Scavenge 32.9 (51.0) -> 18.5 (51.2) MB, 0.49 / 0.00 ms ..."
+    for (const line of chunk.toString().split('\n')) {
+      if (line.includes('Mark-Compact')) gc.full++
+      const scavenge = /Scavenge .*MB, ([\d.]+) \//.exec(line)
+      if (scavenge !== null) {
+        gc.scavenges++
+        gc.scavengeMs += Number(scavenge[1])
+      }
+    }
   })
   try {
     for (let w = 1; w <= Number(args.windows); w++) {
       const before = { ...gc }
       const r = await runWrk({ url: `http://127.0.0.1:${port}${args.path}`, headers, connections: 32, durationSeconds: Number(args.seconds), core: 1 })
-      console.log(`process ${p} window ${w}: ${Math.round(r.requestsPerSecond)} req/s, ${gc.scavenges - before.scavenges} scavenges, ${gc.full - before.full} full collections, ${r.errors + r.non2xx} errors`)
+      const scavenges = gc.scavenges - before.scavenges
+      const meanMs = scavenges === 0 ? 0 : (gc.scavengeMs - before.scavengeMs) / scavenges
+      console.log(`process ${p} window ${w}: ${Math.round(r.requestsPerSecond)} req/s, ${scavenges} scavenges (mean ${meanMs.toFixed(2)} ms), ` +
+        `${gc.full - before.full} full collections, ${r.errors + r.non2xx} errors`)
     }
   } finally {
     await server.stop()

@@ -108,7 +108,7 @@ function extraHeaders (headers: DownloadOptions['headers']): Record<string, stri
 const cacheControlOf = (opts: DownloadOptions): string | undefined =>
   cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl })
 const etagOf = (opts: DownloadOptions): boolean | string => typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true
-const lastModifiedOf = (opts: DownloadOptions): boolean | number =>
+const lastModifiedSetting = (opts: DownloadOptions): boolean | number =>
   typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
     ? opts.lastModified ?? true
     : toHttpTime(opts.lastModified instanceof Date ? opts.lastModified.getTime() : opts.lastModified)
@@ -124,7 +124,7 @@ export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
     headers: extraHeaders(opts.headers),
     cacheControl: cacheControlOf(opts),
     etag: etagOf(opts),
-    lastModified: lastModifiedOf(opts),
+    lastModified: lastModifiedSetting(opts),
     acceptRanges: opts.acceptRanges ?? true,
     size: opts.size,
     cleanup: cleanupOf(opts),
@@ -147,7 +147,7 @@ export function withCallOptions (settings: PluginSettings, opts: DownloadOptions
       case 'headers': out.headers = extraHeaders(merged.headers); break
       case 'maxAge': case 'immutable': case 'cacheControl': out.cacheControl = cacheControlOf(merged); break
       case 'etag': out.etag = etagOf(merged); break
-      case 'lastModified': out.lastModified = lastModifiedOf(merged); break
+      case 'lastModified': out.lastModified = lastModifiedSetting(merged); break
       case 'acceptRanges': out.acceptRanges = merged.acceptRanges ?? true; break
       case 'size': out.size = merged.size; break
       case 'cleanup': out.cleanup = cleanupOf(merged); break

@@ -178,21 +178,19 @@ function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: nu
   const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
+  } else if (entity.kind === 'file') {
+    tracker.track(body, undefined)
   } else {
-    // A store or a generator can fail at once; wait for its first byte so that is a clean 500.
-    if (entity.kind !== 'file') {
-      const ready = firstChunk(body)
-      const limit = entity.kind === 'stream' ? entity.size : undefined
-      if (ready !== undefined) {
-        return ready.then(() => {
-          tracker.track(body, limit)
-          reply.code(status).headers(headers).send(body)
-        })
-      }
-      tracker.track(body, limit)
-    } else {
-      tracker.track(body, undefined)
+    // A store or a generator can fail at once; its first byte is awaited only if it is not there yet.
+    const ready = firstChunk(body)
+    const limit = entity.kind === 'stream' ? entity.size : undefined
+    if (ready !== undefined) {
+      return ready.then(() => {
+        tracker.track(body, limit)
+        reply.code(status).headers(headers).send(body)
+      })
     }
+    tracker.track(body, limit)
   }
   reply.code(status).headers(headers).send(body)
 }

@@ -53,6 +53,8 @@ export function streamEntity (value: Readable | ReadableStream | AsyncIterable<u
   }
 }
 
+const destroyedEarly = (): Error => new Error('the stream was destroyed before its first byte')
+
 /**
  * Waits for a stream's first chunk (or end), so a source that fails at once gets a clean 500. Returns
  * nothing when the answer is known now: a source that pushes on read (a generator, an in-memory stream)
@@ -68,7 +70,7 @@ export function firstChunk (stream: Readable): void | Promise<void> {
   }
   if (stream.readableLength > 0 || stream.readableEnded) return
   // Destroyed without an error (an aborted upstream, say): no event will ever come.
-  if (stream.destroyed) throw new FST_DOWNLOADS_SOURCE_FAILED({ cause: new Error('the stream was destroyed before its first byte') })
+  if (stream.destroyed) throw new FST_DOWNLOADS_SOURCE_FAILED({ cause: destroyedEarly() })
   return new Promise((resolve, reject) => {
     const stop = (): void => {
       stream.off('readable', done)
@@ -85,7 +87,7 @@ export function firstChunk (stream: Readable): void | Promise<void> {
       reject(new FST_DOWNLOADS_SOURCE_FAILED({ cause: err }))
     }
     // 'error' and 'end' come before 'close'; a close alone is a destroy with no error.
-    const closed = (): void => failed(new Error('the stream was destroyed before its first byte'))
+    const closed = (): void => failed(destroyedEarly())
     stream.once('readable', done)
     stream.once('end', done)
     stream.once('error', failed)
