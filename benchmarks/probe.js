@@ -3,7 +3,7 @@
 //
 //   node benchmarks/probe.js [--contender fastify-downloads] [--path /files/100m.bin] [--range a-b]
 //                            [--processes 3] [--windows 2] [--seconds 3] [--previous <git ref>]
-//                            [--node-flag <V8 or Node flag>]... [--header 'name: value']...
+//                            [--node-flag <V8 or Node flag>]... [--header 'name: value']... [--poll-idle]
 // Prints, per window: req/s (wrk, 32 connections, core 1), and the server's scavenges (with their mean
 // pause) and full collections in that window (the server runs with --trace-gc on core 0).
 import { parseArgs } from 'node:util'
@@ -13,6 +13,7 @@ import { startServer } from './harness/server.js'
 import { runWrk } from './harness/wrk.js'
 import { ensureFiles } from './harness/files.js'
 import { buildPrevious } from './harness/previous.js'
+import { holdPollIdle, idlePolicy } from './harness/idle.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -25,7 +26,9 @@ const { values: args } = parseArgs({
     previous: { type: 'string' },
     // e.g. --node-flag=--no-allocation-site-pretenuring: is a figure a GC heuristic or the code?
     'node-flag': { type: 'string', multiple: true, default: [] },
-    header: { type: 'string', multiple: true, default: [] }
+    header: { type: 'string', multiple: true, default: [] },
+    // keep idle cores polling (harness/idle.js): no hypervisor round trip when a response wakes wrk
+    'poll-idle': { type: 'boolean', default: false }
   }
 })
 const filesDir = join(BENCH_DIR, 'files')
@@ -37,6 +40,8 @@ if (args.previous) process.env.DOWNLOADS_ENTRY = buildPrevious(join(BENCH_DIR, '
 const headers = args.range ? { range: `bytes=${args.range}` } : {}
 for (const h of args.header) headers[h.slice(0, h.indexOf(':')).trim().toLowerCase()] = h.slice(h.indexOf(':') + 1).trim()
 const port = 4390
+if (args['poll-idle']) holdPollIdle() // held until this process exits
+console.log(`idle cores: ${JSON.stringify(idlePolicy(args['poll-idle']))}`)
 
 for (let p = 1; p <= Number(args.processes); p++) {
   const server = await startServer({ contender, port, filesDir, cwd: BENCH_DIR, core: 0, nodeFlags: ['--trace-gc', ...args['node-flag']] })

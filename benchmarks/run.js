@@ -23,6 +23,7 @@ import { updateReadme } from './harness/readme.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
 import { libraryBuild } from './harness/library.js'
 import { buildPrevious } from './harness/previous.js'
+import { holdPollIdle, idlePolicy } from './harness/idle.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     'no-readme': { type: 'boolean', default: false },
     'autocannon-stock': { type: 'boolean', default: false },
     previous: { type: 'string' },
+    'poll-idle': { type: 'boolean', default: false },
     name: { type: 'string' }
   }
 })
@@ -70,8 +72,8 @@ const filesDir = join(BENCH_DIR, 'files')
 const resultsDir = join(BENCH_DIR, 'results')
 const stamp = new Date().toISOString().slice(0, 10)
 // A run of some contenders or scenarios only is named apart, so it never replaces the full table.
-const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined
-if (partial && args.name === undefined) throw new Error('--contenders, --scenarios and --previous need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
+const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined || args['poll-idle']
+if (partial && args.name === undefined) throw new Error('--contenders, --scenarios, --previous and --poll-idle need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
 const tag = `${stamp}-node${serverNodeVersion.slice(1).split('.')[0]}-${mode}${args.name ? `-${args.name}` : ''}`
 const previous = args.previous ? buildPrevious(join(BENCH_DIR, '..'), args.previous) : null
 const profileDir = join(resultsDir, 'profiles', tag)
@@ -290,6 +292,7 @@ async function main () {
 
   const started = Date.now()
   const builds = []
+  const polling = args['poll-idle'] ? holdPollIdle() : null
   try {
     for (let rep = 1; rep <= settings.reps; rep++) {
       builds.push(libraryBuild(join(BENCH_DIR, '..')))
@@ -333,6 +336,7 @@ async function main () {
     }
   } finally {
     loadgen.stop()
+    polling?.release()
   }
 
   for (const [id, cell] of cellRuns) {
@@ -345,6 +349,7 @@ async function main () {
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
     node: { server: serverNodeVersion, loadgen: process.version },
     machine: machine(),
+    idle: idlePolicy(polling !== null),
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },

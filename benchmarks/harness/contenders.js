@@ -95,6 +95,18 @@ export function contenders ({ node, previous = null }) {
       notes: IDIOMATIC_FASTIFY
     },
     {
+      id: 'fastify-bare',
+      // Explanatory: the static rows' Buffer and stream routes in a server with no plugin registered.
+      label: 'plain Fastify, no plugin (Buffer and stream routes only)',
+      command: [node, 'servers/fastify-bare.js'],
+      readyPath: '/buf1k',
+      runtime: 'node',
+      optional: true,
+      unsupported: Object.fromEntries(['1k', '64k', '1m', '100m', 'range', '304', 'multipart', 'cleanup', 'changing']
+        .map((id) => [id, 'Buffer and stream routes only'])),
+      notes: {}
+    },
+    {
       id: 'express',
       label: 'Express res.download',
       command: [node, 'servers/express.js'],

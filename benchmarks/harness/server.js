@@ -1,4 +1,5 @@
-// Starting and stopping one contender: pinned to a core, on its own port, ready when it serves a file.
+// Starting and stopping one contender: pinned to a core, on its own port, ready when it serves a file
+// (or its readyPath).
 import { spawn } from 'node:child_process'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -36,7 +37,7 @@ export async function startServer ({ contender, port, filesDir, cwd, core, nodeF
   for (;;) {
     if (exited) throw new Error(`${contender.id} exited (${JSON.stringify(exited)}):\n${output}`)
     try {
-      const r = await httpGet(port, '/files/1k.bin')
+      const r = await httpGet(port, contender.readyPath ?? '/files/1k.bin')
       if (r.status === 200) break
     } catch {}
     if (Date.now() > deadline) {

@@ -68,6 +68,11 @@ export function renderMarkdown (results) {
     out.push(`Library: commit ${b[0]?.commit}${b[0]?.libDirty ? ' (lib/ had uncommitted changes)' : ''}, dist hash ${b.map((x) => x.distHash).join(', ')}` +
       (results.library.changedDuringRun ? ' — the build CHANGED between repetitions: fastify-downloads figures mix builds.' : '.'))
   }
+  if (results.idle) {
+    const i = results.idle
+    out.push(`Idle cores: ${i.pollIdle ? 'kept polling (--poll-idle: /dev/cpu_dma_latency held at 0)' : 'the default policy'}; cpuidle driver ${i.cpuidleDriver ?? 'none'}, governor ${i.cpuidleGovernor ?? 'none'}` +
+      (i.guestHaltPollNs !== null ? `, guest_halt_poll_ns ${i.guestHaltPollNs}.` : '.'))
+  }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
     `${results.settings.reps} run(s) per cell${results.settings.reps > 1 ? ' (medians)' : ''}, contenders interleaved. ` +
