@@ -60,31 +60,32 @@ const isFn = (v: unknown): boolean => typeof v === 'function'
 const isHeaderSafe = (v: unknown): boolean => typeof v === 'string' && !/[\r\n\0]/.test(v)
 
 // Per option: what a valid value is, and what the error says. Built once; a call checks only what it passes.
-const RULES: Readonly<Record<string, readonly [(v: unknown) => boolean, string]>> = {
-  root: [(v) => typeof v === 'string' || v instanceof URL, 'must be a path or a file: URL'],
-  mediaType: [(v) => v !== '' && isHeaderSafe(v), 'must be a media type string'],
-  headers: [(v) => typeof v === 'object' && v !== null, 'must be an object of header values'],
-  maxAge: [isCount, 'must be a whole number of seconds'],
-  immutable: [isBool, 'must be a boolean'],
-  cacheControl: [(v) => v === false || isHeaderSafe(v), 'must be a string or false'],
-  etag: [(v) => isBool(v) || (typeof v === 'string' && v !== ''), 'must be a boolean or an entity-tag string'],
-  lastModified: [(v) => isBool(v) || v instanceof Date || (typeof v === 'number' && Number.isFinite(v)), 'must be a boolean, a Date or epoch milliseconds'],
-  acceptRanges: [isBool, 'must be a boolean'],
-  size: [isCount, 'must be a whole number of bytes'],
-  cleanup: [(v) => isFn(v) || (Array.isArray(v) && v.every(isFn)), 'must be a function or an array of functions'],
-  deleteAfter: [isBool, 'must be a boolean'],
-  maxRanges: [(v) => isCount(v) && (v as number) >= 1, 'must be a whole number >= 1'],
-  throttle: [(v) => typeof v === 'object' && v !== null &&
+// A Map, so that a name like `constructor` is not found on Object.prototype.
+const RULES: ReadonlyMap<string, readonly [(v: unknown) => boolean, string]> = new Map([
+  ['root', [(v) => typeof v === 'string' || v instanceof URL, 'must be a path or a file: URL']],
+  ['mediaType', [(v) => v !== '' && isHeaderSafe(v), 'must be a media type string']],
+  ['headers', [(v) => typeof v === 'object' && v !== null, 'must be an object of header values']],
+  ['maxAge', [isCount, 'must be a whole number of seconds']],
+  ['immutable', [isBool, 'must be a boolean']],
+  ['cacheControl', [(v) => v === false || isHeaderSafe(v), 'must be a string or false']],
+  ['etag', [(v) => isBool(v) || (typeof v === 'string' && v !== ''), 'must be a boolean or an entity-tag string']],
+  ['lastModified', [(v) => isBool(v) || v instanceof Date || (typeof v === 'number' && Number.isFinite(v)), 'must be a boolean, a Date or epoch milliseconds']],
+  ['acceptRanges', [isBool, 'must be a boolean']],
+  ['size', [isCount, 'must be a whole number of bytes']],
+  ['cleanup', [(v) => isFn(v) || (Array.isArray(v) && v.every(isFn)), 'must be a function or an array of functions']],
+  ['deleteAfter', [isBool, 'must be a boolean']],
+  ['maxRanges', [(v) => isCount(v) && (v as number) >= 1, 'must be a whole number >= 1']],
+  ['throttle', [(v) => typeof v === 'object' && v !== null &&
     isPositive((v as ThrottleOptions).bytesPerSecond) &&
     ((v as ThrottleOptions).burst === undefined || isCount((v as ThrottleOptions).burst)),
-  'must be { bytesPerSecond > 0, burst?: bytes }']
-}
+  'must be { bytesPerSecond > 0, burst?: bytes }']]
+])
 
 /** Checks per-call options; cheap enough to run on each call that passes options. */
 export function validateDownloadOptions (opts: DownloadOptions): void {
   if (typeof opts !== 'object' || opts === null) fail('options', 'must be an object')
   for (const name in opts) {
-    const rule = RULES[name]
+    const rule = RULES.get(name)
     const value = (opts as Record<string, unknown>)[name]
     if (rule !== undefined && value !== undefined && !rule[0](value)) fail(name, rule[1])
   }
@@ -104,34 +105,41 @@ function extraHeaders (headers: DownloadOptions['headers']): Record<string, stri
   return Object.freeze(out)
 }
 
-// One function per resolved field that more than a copy makes, shared by resolveOptions and withCallOptions.
-const cacheControlOf = (opts: DownloadOptions): string | undefined =>
-  cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl })
-const etagOf = (opts: DownloadOptions): boolean | string => typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true
-const lastModifiedSetting = (opts: DownloadOptions): boolean | number =>
-  typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
+// How each resolved field comes from the options: the one place the defaults are written.
+const RESOLVE: { readonly [K in keyof ResolvedOptions]: (opts: DownloadOptions) => ResolvedOptions[K] } = {
+  mediaType: (opts) => opts.mediaType,
+  headers: (opts) => extraHeaders(opts.headers),
+  cacheControl: (opts) => cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl }),
+  etag: (opts) => typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true,
+  lastModified: (opts) => typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
     ? opts.lastModified ?? true
-    : toHttpTime(opts.lastModified instanceof Date ? opts.lastModified.getTime() : opts.lastModified)
-const cleanupOf = (opts: DownloadOptions): readonly CleanupFunction[] =>
-  Object.freeze(opts.cleanup === undefined ? [] : Array.isArray(opts.cleanup) ? opts.cleanup.slice() : [opts.cleanup])
-const throttleOf = (opts: DownloadOptions): Readonly<ThrottleOptions> | undefined =>
-  opts.throttle === undefined ? undefined : Object.freeze({ ...opts.throttle })
+    : toHttpTime(opts.lastModified instanceof Date ? opts.lastModified.getTime() : opts.lastModified),
+  acceptRanges: (opts) => opts.acceptRanges ?? true,
+  size: (opts) => opts.size,
+  cleanup: (opts) => Object.freeze(opts.cleanup === undefined ? [] : Array.isArray(opts.cleanup) ? opts.cleanup.slice() : [opts.cleanup]),
+  deleteAfter: (opts) => opts.deleteAfter ?? false,
+  throttle: (opts) => opts.throttle === undefined ? undefined : Object.freeze({ ...opts.throttle }),
+  maxRanges: (opts) => opts.maxRanges ?? 100
+}
+const FIELDS = Object.keys(RESOLVE) as ReadonlyArray<keyof ResolvedOptions>
+
+// The resolved field each option feeds: its namesake, and Cache-Control for maxAge and immutable too.
+// root feeds none: it is the call's, read where the path is resolved.
+const FEEDS: ReadonlyMap<string, keyof ResolvedOptions> = new Map([
+  ...FIELDS.map((field) => [field, field] as const),
+  ['maxAge', 'cacheControl'],
+  ['immutable', 'cacheControl']
+])
+
+function resolveField<K extends keyof ResolvedOptions> (out: ResolvedOptions, field: K, opts: DownloadOptions): void {
+  out[field] = RESOLVE[field](opts)
+}
 
 /** Applies defaults to validated options. */
 export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
-  return {
-    mediaType: opts.mediaType,
-    headers: extraHeaders(opts.headers),
-    cacheControl: cacheControlOf(opts),
-    etag: etagOf(opts),
-    lastModified: lastModifiedSetting(opts),
-    acceptRanges: opts.acceptRanges ?? true,
-    size: opts.size,
-    cleanup: cleanupOf(opts),
-    deleteAfter: opts.deleteAfter ?? false,
-    throttle: throttleOf(opts),
-    maxRanges: opts.maxRanges ?? 100
-  }
+  const out = {} as ResolvedOptions
+  for (const field of FIELDS) resolveField(out, field, opts)
+  return out
 }
 
 /**
@@ -142,20 +150,8 @@ export function withCallOptions (settings: PluginSettings, opts: DownloadOptions
   const merged: DownloadOptions = { ...settings.rawDefaults, ...opts }
   const out: ResolvedOptions = { ...settings.defaults }
   for (const name in opts) {
-    switch (name as keyof DownloadOptions) {
-      case 'mediaType': out.mediaType = merged.mediaType; break
-      case 'headers': out.headers = extraHeaders(merged.headers); break
-      case 'maxAge': case 'immutable': case 'cacheControl': out.cacheControl = cacheControlOf(merged); break
-      case 'etag': out.etag = etagOf(merged); break
-      case 'lastModified': out.lastModified = lastModifiedSetting(merged); break
-      case 'acceptRanges': out.acceptRanges = merged.acceptRanges ?? true; break
-      case 'size': out.size = merged.size; break
-      case 'cleanup': out.cleanup = cleanupOf(merged); break
-      case 'deleteAfter': out.deleteAfter = merged.deleteAfter ?? false; break
-      case 'throttle': out.throttle = throttleOf(merged); break
-      case 'maxRanges': out.maxRanges = merged.maxRanges ?? 100; break
-      default: // root is the call's, read where the path is resolved; other names are not options
-    }
+    const field = FEEDS.get(name)
+    if (field !== undefined) resolveField(out, field, merged)
   }
   return out
 }

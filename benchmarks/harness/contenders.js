@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
+import { SCENARIOS } from './scenarios.js'
 
 export const BENCH_DIR = join(dirname(fileURLToPath(import.meta.url)), '..')
 export const LIBRARY_ENTRY = join(BENCH_DIR, '..', 'dist', 'lib', 'index.js')
@@ -102,8 +103,8 @@ export function contenders ({ node, previous = null }) {
       readyPath: '/buf1k',
       runtime: 'node',
       optional: true,
-      unsupported: Object.fromEntries(['1k', '64k', '1m', '100m', 'range', '304', 'multipart', 'cleanup', 'changing']
-        .map((id) => [id, 'Buffer and stream routes only'])),
+      unsupported: Object.fromEntries(SCENARIOS.filter((s) => s.source !== 'buffer' && s.source !== 'stream')
+        .map((s) => [s.id, 'Buffer and stream routes only'])),
       notes: {}
     },
     {

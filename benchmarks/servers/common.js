@@ -23,6 +23,26 @@ function * chunks () {
   for (let i = 0; i < payload.length; i += STREAM_CHUNK) yield payload.subarray(i, i + STREAM_CHUNK)
 }
 
+/**
+ * The Buffer and stream routes as an app without a download plugin writes them: the bytes and three
+ * headers. @fastify/static's rows (it has no such sources) and fastify-bare both use these.
+ */
+export function bareRoutes (app) {
+  app.get('/buf', (req, reply) => reply
+    .header('content-disposition', 'attachment; filename="x.bin"')
+    .type('application/octet-stream')
+    .send(payload))
+  app.get('/buf1k', (req, reply) => reply
+    .header('content-disposition', 'attachment; filename="x.bin"')
+    .type('application/octet-stream')
+    .send(smallPayload))
+  app.get('/stream', (req, reply) => reply
+    .header('content-disposition', 'attachment; filename="x.bin"')
+    .header('content-length', payload.length)
+    .type('application/octet-stream')
+    .send(payloadStream()))
+}
+
 /** The cleanup callback of the cleanup scenario: it only counts, so it costs what the library costs. */
 export let cleanups = 0
 export function cleanup () { cleanups++ }

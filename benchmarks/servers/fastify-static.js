@@ -3,7 +3,7 @@
 // @fastify/static has no Buffer, stream or cleanup download: those routes use the idiomatic Fastify equivalent.
 import Fastify from 'fastify'
 import fastifyStatic from '@fastify/static'
-import { filesDir, port, payload, smallPayload, payloadStream, cleanup, ready } from './common.js'
+import { filesDir, port, bareRoutes, cleanup, ready } from './common.js'
 
 const highWaterMark = process.env.HIGH_WATER_MARK ? Number(process.env.HIGH_WATER_MARK) : undefined
 const sendOptions = highWaterMark ? { highWaterMark } : {}
@@ -12,19 +12,7 @@ const app = Fastify({ logger: false })
 await app.register(fastifyStatic, { root: filesDir, serve: false })
 
 app.get('/files/:name', (req, reply) => reply.download(req.params.name, sendOptions))
-app.get('/buf', (req, reply) => reply
-  .header('content-disposition', 'attachment; filename="x.bin"')
-  .type('application/octet-stream')
-  .send(payload))
-app.get('/buf1k', (req, reply) => reply
-  .header('content-disposition', 'attachment; filename="x.bin"')
-  .type('application/octet-stream')
-  .send(smallPayload))
-app.get('/stream', (req, reply) => reply
-  .header('content-disposition', 'attachment; filename="x.bin"')
-  .header('content-length', payload.length)
-  .type('application/octet-stream')
-  .send(payloadStream()))
+bareRoutes(app)
 app.get('/cleanup/:name', (req, reply) => {
   // 'close' fires on finish and on abort alike (onResponse does not fire on abort).
   reply.raw.once('close', cleanup)

@@ -203,4 +203,8 @@ t.test('per-call options are checked name by name, and only the names that are o
   t.throws(() => validateDownloadOptions({ etag: '' }), { code: 'FST_DOWNLOADS_INVALID_OPTION', message: /etag/ })
   t.throws(() => validateDownloadOptions({ mediaType: 'text/plain\r\nx: y' }), { code: 'FST_DOWNLOADS_INVALID_OPTION', message: /mediaType/ })
   t.doesNotThrow(() => validateDownloadOptions({ size: undefined, notAnOption: 42 } as DownloadOptions), 'undefined values and unknown names pass')
+  const inherited = { constructor: 1, toString: 2, hasOwnProperty: 3 } as unknown as DownloadOptions
+  t.doesNotThrow(() => validateDownloadOptions(inherited), 'names found on Object.prototype are not options either')
+  const settings = pluginSettings({ root: files, maxAge: 60 })
+  t.strictSame(withCallOptions(settings, inherited), settings.defaults, 'and feed no field')
 })
