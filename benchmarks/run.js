@@ -24,6 +24,7 @@ import { nodeBinary, nodeVersion } from './harness/node.js'
 import { libraryBuild } from './harness/library.js'
 import { buildPrevious } from './harness/previous.js'
 import { holdPollIdle, idlePolicy } from './harness/idle.js'
+import { WARM_TICKS } from './harness/server.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
@@ -50,6 +51,8 @@ const { values: args } = parseArgs({
     'autocannon-stock': { type: 'boolean', default: false },
     previous: { type: 'string' },
     'poll-idle': { type: 'boolean', default: false },
+    // every Node server preloads harness/warm-ticks.js, so all run with the fast process.nextTick
+    'warm-ticks': { type: 'boolean', default: false },
     name: { type: 'string' }
   }
 })
@@ -72,8 +75,8 @@ const filesDir = join(BENCH_DIR, 'files')
 const resultsDir = join(BENCH_DIR, 'results')
 const stamp = new Date().toISOString().slice(0, 10)
 // A run of some contenders or scenarios only is named apart, so it never replaces the full table.
-const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined || args['poll-idle']
-if (partial && args.name === undefined) throw new Error('--contenders, --scenarios, --previous and --poll-idle need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
+const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined || args['poll-idle'] || args['warm-ticks']
+if (partial && args.name === undefined) throw new Error('--contenders, --scenarios, --previous, --poll-idle and --warm-ticks need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
 const tag = `${stamp}-node${serverNodeVersion.slice(1).split('.')[0]}-${mode}${args.name ? `-${args.name}` : ''}`
 const previous = args.previous ? buildPrevious(join(BENCH_DIR, '..'), args.previous) : null
 const profileDir = join(resultsDir, 'profiles', tag)
@@ -288,6 +291,7 @@ async function main () {
   const cellRuns = new Map()
   for (const c of contenders) for (const s of scenarios) cellRuns.set(`${c.id}/${s.id}`, { runs: [], notes: [] })
   const lifetimePeak = new Map(live.map((c) => [c.id, []]))
+  const tickNs = new Map(live.map((c) => [c.id, []]))
   if (args['cpu-prof']) mkdirSync(profileDir, { recursive: true })
 
   const started = Date.now()
@@ -299,7 +303,10 @@ async function main () {
       const servers = new Map()
       try {
         const starting = live.map((c, i) => {
-          const nodeFlags = args['cpu-prof'] && c.id === 'fastify-downloads' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
+          const nodeFlags = [
+            ...(args['warm-ticks'] ? WARM_TICKS : []),
+            ...(args['cpu-prof'] && c.id === 'fastify-downloads' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
+          ]
           return startServer({ contender: c, port: BASE_PORT + i, filesDir, cwd: BENCH_DIR, core: SERVER_CORE, nodeFlags })
             .then((server) => servers.set(c.id, server))
         })
@@ -330,6 +337,7 @@ async function main () {
       } finally {
         for (const [id, server] of servers) {
           lifetimePeak.get(id).push(hwmBytes(server.pids))
+          tickNs.get(id).push(await server.tickCost())
           await server.stop()
         }
       }
@@ -350,6 +358,7 @@ async function main () {
     node: { server: serverNodeVersion, loadgen: process.version },
     machine: machine(),
     idle: idlePolicy(polling !== null),
+    warmTicks: args['warm-ticks'],
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },
@@ -363,7 +372,9 @@ async function main () {
       label: c.label,
       missing: c.missing ?? null,
       version: c.version?.() ?? (c.runtime === 'node' ? serverNodeVersion : null),
-      lifetimePeakRssBytes: lifetimePeak.get(c.id) ?? null
+      lifetimePeakRssBytes: lifetimePeak.get(c.id) ?? null,
+      // per server process (one per repetition), measured after its cells; null for nginx and uvicorn
+      nextTickNs: tickNs.get(c.id) ?? null
     })),
     scenarios: scenarios.map(({ contentType, ...s }) => ({ ...s, ...(contentType ? { contentType: contentType.source } : {}) })),
     cells: scenarios.flatMap((s) => aggregate(cellRuns, s, contenders.map((c) => c.id)))

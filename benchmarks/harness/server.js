@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process'
 import http from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
 import { processTree } from './proc.js'
 
 export function httpGet (port, path, headers = {}) {
@@ -17,6 +18,9 @@ export function httpGet (port, path, headers = {}) {
     req.setTimeout(30_000, () => req.destroy(new Error('probe timed out')))
   })
 }
+
+/** Node flags that preload harness/warm-ticks.js (run.js and probe.js --warm-ticks). */
+export const WARM_TICKS = ['--import', fileURLToPath(new URL('./warm-ticks.js', import.meta.url))]
 
 export async function startServer ({ contender, port, filesDir, cwd, core, nodeFlags = [] }) {
   const [program, ...args] = contender.command
@@ -52,6 +56,23 @@ export async function startServer ({ contender, port, filesDir, cwd, core, nodeF
     pid: child.pid,
     pids: processTree(child.pid),
     output: () => output,
+    /** ns per process.nextTick in a Node server (servers/common.js, SIGUSR2), or null for another runtime. */
+    async tickCost () {
+      if (contender.runtime !== 'node' || exited) return null
+      return new Promise((resolve) => {
+        let seen = ''
+        const timer = setTimeout(() => { child.stdout.off('data', onData); resolve(null) }, 10_000)
+        const onData = (chunk) => {
+          const m = /tick (\d+)\n/.exec(seen += chunk)
+          if (m === null) return
+          clearTimeout(timer)
+          child.stdout.off('data', onData)
+          resolve(Number(m[1]))
+        }
+        child.stdout.on('data', onData)
+        child.kill('SIGUSR2')
+      })
+    },
     async stop () {
       if (exited) return
       const done = new Promise((resolve) => child.once('exit', resolve))

@@ -73,6 +73,11 @@ export function renderMarkdown (results) {
     out.push(`Idle cores: ${i.pollIdle ? 'kept polling (--poll-idle: /dev/cpu_dma_latency held at 0)' : 'the default policy'}; cpuidle driver ${i.cpuidleDriver ?? 'none'}, governor ${i.cpuidleGovernor ?? 'none'}` +
       (i.guestHaltPollNs !== null ? `, guest_halt_poll_ns ${i.guestHaltPollNs}.` : '.'))
   }
+  if (results.warmTicks !== undefined) {
+    out.push(results.warmTicks
+      ? 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, harness/warm-ticks.js).'
+      : 'process.nextTick: not warmed (each Node server runs at whichever of its two speeds its start-up left it; see the last section).')
+  }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
     `${results.settings.reps} run(s) per cell${results.settings.reps > 1 ? ' (medians)' : ''}, contenders interleaved. ` +
@@ -109,6 +114,18 @@ export function renderMarkdown (results) {
   out.push('| --- | ---: |')
   for (const k of results.contenders) {
     if (k.lifetimePeakRssBytes) out.push(`| ${k.label} | ${num(Math.max(...k.lifetimePeakRssBytes) / MiB, 1)} |`)
+  }
+  const ticks = results.contenders.filter((k) => k.nextTickNs?.some((t) => t !== null))
+  if (ticks.length) {
+    out.push('')
+    out.push('## process.nextTick in each server process (ns per call, after its cells)')
+    out.push('')
+    out.push('The same Node runs it at about 120 ns in some processes and 300-400 ns in others, for the life of the ' +
+      'process; a row from a ~400 ns process is slower for that reason alone (README, "Two speeds of process.nextTick").')
+    out.push('')
+    out.push('| Contender | ns per nextTick, by repetition |')
+    out.push('| --- | --- |')
+    for (const k of ticks) out.push(`| ${k.label} | ${k.nextTickNs.map((t) => t ?? 'n/a').join(', ')} |`)
   }
   const skipped = results.contenders.filter((k) => k.missing)
   if (skipped.length) {

@@ -51,5 +51,26 @@ export function ready (name) {
   process.stdout.write(`ready ${name} ${port}\n`)
 }
 
+// SIGUSR2 (harness/server.js tickCost): the cost of one process.nextTick in this process, printed as
+// `tick <ns>`. Node streams and HTTP call it several times per response, and the same code runs it at
+// about 120 ns in some processes and 300-400 ns in others (benchmarks/README.md, "Two speeds of
+// process.nextTick"); the runner asks each server after its cells, so a row can be read with it.
+process.on('SIGUSR2', () => {
+  const n = 200_000
+  let best = Infinity
+  let batch = 0
+  const run = () => {
+    const t0 = process.hrtime.bigint()
+    for (let i = 0; i < n; i++) process.nextTick(noop)
+    setImmediate(() => {
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / n)
+      if (++batch < 5) run()
+      else process.stdout.write(`tick ${best.toFixed(0)}\n`)
+    })
+  }
+  run()
+})
+function noop () {}
+
 // The runner stops a contender with SIGTERM; exit at once (no graceful close needed for a benchmark).
 process.on('SIGTERM', () => process.exit(0))
