@@ -74,7 +74,7 @@ for (let p = 1; p <= Number(args.processes); p++) {
       console.log(`process ${p} window ${w}: ${Math.round(r.requestsPerSecond)} req/s, ${scavenges} scavenges (mean ${meanMs.toFixed(2)} ms), ` +
         `${gc.full - before.full} full collections, ${r.errors + r.non2xx} errors`)
     }
-    console.log(`process ${p}: ${await server.tickCost()} ns per process.nextTick (about 120, or 300-400 in a slow process: README, "Two speeds of process.nextTick")`)
+    console.log(`process ${p}: ${await server.tickCost()} ns per process.nextTick (about 40, or over 200 in a slow process: README, "Two speeds of process.nextTick")`)
   } finally {
     await server.stop()
   }

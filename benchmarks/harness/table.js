@@ -120,8 +120,8 @@ export function renderMarkdown (results) {
     out.push('')
     out.push('## process.nextTick in each server process (ns per call, after its cells)')
     out.push('')
-    out.push('The same Node runs it at about 120 ns in some processes and 300-400 ns in others, for the life of the ' +
-      'process; a row from a ~400 ns process is slower for that reason alone (README, "Two speeds of process.nextTick").')
+    out.push('The same Node runs it at about 40 ns in some processes and over 200 ns in others, for the life of the ' +
+      'process; a row from a slow process is slower for that reason alone (README, "Two speeds of process.nextTick").')
     out.push('')
     out.push('| Contender | ns per nextTick, by repetition |')
     out.push('| --- | --- |')

@@ -1,6 +1,6 @@
 // Preloaded into every Node server by run.js/probe.js --warm-ticks (node --import): runs process.nextTick
-// 8,000 times before the server loads anything. Without it, a server process runs nextTick at about 120 ns
-// or at 300-400 ns for its whole life, depending on its start-up: in the slow ones perf shows each call
+// 8,000 times before the server loads anything. Without it, a server process runs nextTick at about 40 ns
+// or at over 200 ns for its whole life, depending on its start-up: in the slow ones perf shows each call
 // in V8's runtime (DefineKeyedOwnPropertyInLiteral: nextTick's tick object has computed symbol keys), and
 // three forced full collections after a few nextTicks at start-up are enough to make a bare server slow.
 // Once nextTick is hot, later loading did not make it slow. A property of Node, not of any contender:

@@ -53,10 +53,11 @@ export function ready (name) {
 
 // SIGUSR2 (harness/server.js tickCost): the cost of one process.nextTick in this process, printed as
 // `tick <ns>`. Node streams and HTTP call it several times per response, and the same code runs it at
-// about 120 ns in some processes and 300-400 ns in others (benchmarks/README.md, "Two speeds of
+// about 40 ns in some processes and over 200 ns in others (benchmarks/README.md, "Two speeds of
 // process.nextTick"); the runner asks each server after its cells, so a row can be read with it.
+// Small batches, best of 40: a batch long enough to fill the young generation would time its scavenges too.
 process.on('SIGUSR2', () => {
-  const n = 200_000
+  const n = 10_000
   let best = Infinity
   let batch = 0
   const run = () => {
@@ -64,7 +65,7 @@ process.on('SIGUSR2', () => {
     for (let i = 0; i < n; i++) process.nextTick(noop)
     setImmediate(() => {
       best = Math.min(best, Number(process.hrtime.bigint() - t0) / n)
-      if (++batch < 5) run()
+      if (++batch < 40) run()
       else process.stdout.write(`tick ${best.toFixed(0)}\n`)
     })
   }
