@@ -76,7 +76,7 @@ export function renderMarkdown (results) {
   if (results.warmTicks !== undefined) {
     out.push(results.warmTicks
       ? 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, harness/warm-ticks.js).'
-      : 'process.nextTick: not warmed (each Node server runs at whichever of its two speeds its start-up left it; see the last section).')
+      : 'process.nextTick: not warmed (each Node server runs at whichever of its two speeds its start-up and its cells left it; see the last section).')
   }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
@@ -120,8 +120,8 @@ export function renderMarkdown (results) {
     out.push('')
     out.push('## process.nextTick in each server process (ns per call, after its cells)')
     out.push('')
-    out.push('The same Node runs it at about 40 ns in some processes and over 200 ns in others, for the life of the ' +
-      'process; a row from a slow process is slower for that reason alone (README, "Two speeds of process.nextTick").')
+    out.push('The same Node runs it at about 40 ns in some processes and over 200 ns in others; once slow, a process ' +
+      'stays slow, so a row of a slow process may be slower for that reason alone (README, "Two speeds of process.nextTick").')
     out.push('')
     out.push('| Contender | ns per nextTick, by repetition |')
     out.push('| --- | --- |')
