@@ -6,11 +6,6 @@
 // Once nextTick is hot, later loading and wrk load on any one scenario did not make it slow; a whole
 // run.js run still can. A property of Node, not of any contender: warming every server alike compares
 // them at one speed (README, "Two speeds of process.nextTick").
-const BATCH = 2_000
-function noop () {}
-for (let round = 0; round < 4; round++) {
-  await new Promise((resolve) => {
-    for (let i = 0; i < BATCH; i++) process.nextTick(noop)
-    setImmediate(resolve)
-  })
-}
+import { tickBatch } from './ticks.js'
+
+for (let round = 0; round < 4; round++) await tickBatch(2_000)

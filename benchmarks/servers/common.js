@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { join } from 'node:path'
+import { tickBatch } from '../harness/ticks.js'
 
 export const filesDir = process.env.FILES_DIR ?? process.argv[2]
 export const port = Number(process.env.PORT ?? process.argv[3] ?? 3000)
@@ -56,22 +57,11 @@ export function ready (name) {
 // about 40 ns in some processes and over 200 ns in others (benchmarks/README.md, "Two speeds of
 // process.nextTick"); the runner asks each server after its cells, so a row can be read with it.
 // Small batches, best of 40: a batch long enough to fill the young generation would time its scavenges too.
-process.on('SIGUSR2', () => {
-  const n = 10_000
+process.on('SIGUSR2', async () => {
   let best = Infinity
-  let batch = 0
-  const run = () => {
-    const t0 = process.hrtime.bigint()
-    for (let i = 0; i < n; i++) process.nextTick(noop)
-    setImmediate(() => {
-      best = Math.min(best, Number(process.hrtime.bigint() - t0) / n)
-      if (++batch < 40) run()
-      else process.stdout.write(`tick ${best.toFixed(0)}\n`)
-    })
-  }
-  run()
+  for (let batch = 0; batch < 40; batch++) best = Math.min(best, await tickBatch(10_000))
+  process.stdout.write(`tick ${best.toFixed(0)}\n`)
 })
-function noop () {}
 
 // The runner stops a contender with SIGTERM; exit at once (no graceful close needed for a benchmark).
 process.on('SIGTERM', () => process.exit(0))
