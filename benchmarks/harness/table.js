@@ -19,6 +19,16 @@ function ratio (x, base) {
   return ` (${(x / base).toFixed(2)}×)`
 }
 
+// About 40 ns or over 200 (README, "Two speeds of process.nextTick"); the line between them.
+const SLOW_TICK_NS = 100
+
+/** Per run: the server's ns per nextTick after the cell, or before→after where the speed changed in it. */
+function ticks (cell) {
+  const seen = (cell.runs ?? []).map((r) => r.nextTickNs).filter(Boolean)
+  if (!seen.length) return 'n/a'
+  return seen.map(({ before, after }) => (before > SLOW_TICK_NS) === (after > SLOW_TICK_NS) ? `${after}` : `${before}→${after}`).join(', ')
+}
+
 function pct (share) {
   return Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'n/a'
 }
@@ -27,13 +37,13 @@ export function scenarioTable (results, scenario) {
   const cells = results.cells.filter((c) => c.scenario === scenario.id)
   const base = cells.find((c) => c.contender === results.baseline && c.headline)?.headline
   const rows = [
-    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | other CPU | peak RSS MiB |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | other CPU | peak RSS MiB | nextTick ns |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const c of cells) {
     const label = results.contenders.find((k) => k.id === c.contender)?.label ?? c.contender
     if (!c.headline) {
-      rows.push(`| ${label} | n/a: ${c.skipped ?? ''} | | | | | | | | | |`)
+      rows.push(`| ${label} | n/a: ${c.skipped ?? ''} | | | | | | | | | | |`)
       continue
     }
     const h = c.headline
@@ -49,7 +59,8 @@ export function scenarioTable (results, scenario) {
       pct(h.serverCpuShare),
       pct(h.loadgenCpuShare) + sat,
       pct(h.otherCpuShare) + (h.machineBusy || h.settleTimedOut ? ' ‡' : ''),
-      num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes)
+      num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes),
+      ticks(c)
     ].join(' | ') + ' |')
   }
   const notes = cells.flatMap((c) => (c.notes ?? []).map((n) => `- ${results.contenders.find((k) => k.id === c.contender)?.label}: ${n}`))
@@ -74,9 +85,11 @@ export function renderMarkdown (results) {
       (i.guestHaltPollNs !== null ? `, guest_halt_poll_ns ${i.guestHaltPollNs}.` : '.'))
   }
   if (results.warmTicks !== undefined) {
-    out.push(results.warmTicks
-      ? 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, harness/warm-ticks.js).'
-      : 'process.nextTick: not warmed (each Node server runs at whichever of its two speeds its start-up and its cells left it; see the last section).')
+    out.push(results.warmTicks === true // runs before the warm-up also held a tick object
+      ? 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, an earlier harness/warm-ticks.js that did not hold a tick object).'
+      : results.warmTicks
+      ? 'process.nextTick: every Node server preloads harness/warm-ticks.js, which holds one tick object so that nextTick keeps its fast speed (the default; README, "Two speeds of process.nextTick").'
+      : 'process.nextTick: left alone (--no-warm-ticks): each Node server runs at whichever of its two speeds its start-up and its idle moments leave it.')
   }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
@@ -92,6 +105,8 @@ export function renderMarkdown (results) {
     'without their doing so: something else was running and the cell is suspect. ' +
     'autocannon records latency in whole milliseconds; wrk in microseconds. A 100 MiB response rarely completes within a quick run: ' +
     'there req/s and latency are 0 and MB/s is the figure. ' +
+    '"nextTick ns" is what one process.nextTick cost in the server after each run of the cell (about 40 ns, or over 200 in a slow process), ' +
+    'written before→after where the cell changed it. ' +
     '"errors / unexpected" adds connection errors, timeouts, responses with another status than the scenario expects, and (changing file) bodies that failed verification, summed over runs.')
   out.push('')
   for (const s of results.scenarios) {
@@ -118,7 +133,7 @@ export function renderMarkdown (results) {
   const ticks = results.contenders.filter((k) => k.nextTickNs?.some((t) => t !== null))
   if (ticks.length) {
     out.push('')
-    out.push('## process.nextTick in each server process (ns per call, after its cells)')
+    out.push('## process.nextTick in each server process (ns per call, after all its cells)')
     out.push('')
     out.push('The same Node runs it at about 40 ns in some processes and over 200 ns in others; once slow, a process ' +
       'stays slow, so a row of a slow process may be slower for that reason alone (README, "Two speeds of process.nextTick").')

@@ -1,11 +1,16 @@
-// Preloaded into every Node server by run.js/probe.js --warm-ticks (node --import): runs process.nextTick
-// 8,000 times before the server loads anything. A server process runs nextTick at about 40 ns or at over
-// 200 ns, depending on its start-up, and once slow it stays slow. In the slow ones perf shows each call in
-// V8's runtime (DefineKeyedOwnPropertyInLiteral: nextTick's tick object has computed symbol keys), and
-// three forced full collections after a few nextTicks at start-up are enough to make a bare server slow.
-// Once nextTick is hot, later loading and wrk load on any one scenario did not make it slow; a whole
-// run.js run still can. A property of Node, not of any contender: warming every server alike compares
-// them at one speed (README, "Two speeds of process.nextTick").
+// Preloaded into every Node server by run.js (by default) and probe.js --warm-ticks (node --import): keeps
+// process.nextTick at its fast speed for the life of the process. nextTick builds each tick object from a
+// literal with computed symbol keys, which V8 defines through an inline cache that has no polymorphic
+// state. When no tick object is alive, a full collection frees the maps of that literal's transition
+// chain; the next tick object gets new maps, the cache goes megamorphic, and from then on every nextTick
+// runs V8's runtime (DefineKeyedOwnPropertyInLiteral): about 40 ns a call becomes over 200. One full
+// collection at start-up, or one later while a server is between requests, is enough. Holding one tick
+// object keeps its maps, and so the cache, alive. A property of Node 20 and 22, not of any contender:
+// without it each server runs at whichever speed its start-up and its idle moments left it
+// (README, "Two speeds of process.nextTick").
+import { executionAsyncResource } from 'node:async_hooks'
 import { tickBatch } from './ticks.js'
 
+// Inside a nextTick callback the execution resource is the tick object itself.
+process.nextTick(() => { globalThis.__benchmarksKeptTick = executionAsyncResource() })
 for (let round = 0; round < 4; round++) await tickBatch(2_000)
