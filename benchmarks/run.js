@@ -52,15 +52,14 @@ const { values: args } = parseArgs({
     previous: { type: 'string' },
     'poll-idle': { type: 'boolean', default: false },
     // By default every Node server preloads harness/warm-ticks.js, so all run with the fast
-    // process.nextTick; --no-warm-ticks leaves each at whichever speed its start-up and idle moments give it.
-    'warm-ticks': { type: 'boolean', default: true },
+    // process.nextTick; this leaves each at whichever speed its start-up and idle moments give it.
     'no-warm-ticks': { type: 'boolean', default: false },
     name: { type: 'string' }
   }
 })
 
 const mode = args.quick ? 'quick' : 'full'
-const warmTicks = args['warm-ticks'] && !args['no-warm-ticks']
+const warmTicks = !args['no-warm-ticks']
 const settings = {
   connections: Number(args.connections),
   durationSeconds: Number(args.duration ?? (args.quick ? 1.5 : 10)),

@@ -17,18 +17,10 @@ const { values: args } = parseArgs({
 })
 
 if (args.child !== undefined) {
-  const { executionAsyncResource } = await import('node:async_hooks')
-  const { tickBatch } = await import('./harness/ticks.js')
-  const hold = args.child === 'hold'
+  const { tickBatch, tickObject } = await import('./harness/ticks.js')
+  const held = args.child === 'hold' ? await tickObject() : null
   const gc = args.child !== 'none'
-  let held = null
-  for (let i = 0; i < 50; i++) {
-    // Inside a nextTick callback the execution resource is the tick object itself.
-    await new Promise((resolve) => process.nextTick(() => {
-      if (hold && held === null) held = executionAsyncResource()
-      resolve()
-    }))
-  }
+  for (let i = 0; i < 50; i++) await new Promise((resolve) => process.nextTick(resolve))
   if (gc) globalThis.gc()
   let best = Infinity
   for (let batch = 0; batch < 40; batch++) best = Math.min(best, await tickBatch(10_000))

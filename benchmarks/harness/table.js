@@ -29,6 +29,14 @@ function ticks (cell) {
   return seen.map(({ before, after }) => (before > SLOW_TICK_NS) === (after > SLOW_TICK_NS) ? `${after}` : `${before}→${after}`).join(', ')
 }
 
+// results.warmTicks: 'held' (run.js's default), false (--no-warm-ticks), or true in runs made before
+// harness/warm-ticks.js held a tick object, when it only warmed.
+const TICK_POLICY = {
+  held: 'process.nextTick: every Node server preloads harness/warm-ticks.js, which holds one tick object so that nextTick keeps its fast speed (the default; README, "Two speeds of process.nextTick").',
+  false: 'process.nextTick: left alone: each Node server runs at whichever of its two speeds its start-up and its idle moments leave it.',
+  true: 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, an earlier harness/warm-ticks.js that did not hold a tick object).'
+}
+
 function pct (share) {
   return Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'n/a'
 }
@@ -85,11 +93,7 @@ export function renderMarkdown (results) {
       (i.guestHaltPollNs !== null ? `, guest_halt_poll_ns ${i.guestHaltPollNs}.` : '.'))
   }
   if (results.warmTicks !== undefined) {
-    out.push(results.warmTicks === true // runs before the warm-up also held a tick object
-      ? 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, an earlier harness/warm-ticks.js that did not hold a tick object).'
-      : results.warmTicks
-      ? 'process.nextTick: every Node server preloads harness/warm-ticks.js, which holds one tick object so that nextTick keeps its fast speed (the default; README, "Two speeds of process.nextTick").'
-      : 'process.nextTick: left alone (--no-warm-ticks): each Node server runs at whichever of its two speeds its start-up and its idle moments leave it.')
+    out.push(TICK_POLICY[String(results.warmTicks)])
   }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +

@@ -8,9 +8,7 @@
 // object keeps its maps, and so the cache, alive. A property of Node 20 and 22, not of any contender:
 // without it each server runs at whichever speed its start-up and its idle moments left it
 // (README, "Two speeds of process.nextTick").
-import { executionAsyncResource } from 'node:async_hooks'
-import { tickBatch } from './ticks.js'
+import { tickBatch, tickObject } from './ticks.js'
 
-// Inside a nextTick callback the execution resource is the tick object itself.
-process.nextTick(() => { globalThis.__benchmarksKeptTick = executionAsyncResource() })
+globalThis.__benchmarksKeptTick = await tickObject()
 for (let round = 0; round < 4; round++) await tickBatch(2_000)

@@ -55,7 +55,7 @@ export function ready (name) {
 // SIGUSR2 (harness/server.js tickCost): the cost of one process.nextTick in this process, printed as
 // `tick <ns>`. Node streams and HTTP call it several times per response, and the same code runs it at
 // about 40 ns in some processes and over 200 ns in others (benchmarks/README.md, "Two speeds of
-// process.nextTick"); the runner asks each server after its cells, so a row can be read with it.
+// process.nextTick"); the runner asks each server before and after every cell, so a row can be read with it.
 // Small batches, best of 40: a batch long enough to fill the young generation would time its scavenges too.
 process.on('SIGUSR2', async () => {
   let best = Infinity
