@@ -201,7 +201,7 @@ export function sendDownload (
   source: DownloadSource, filenameOrOptions?: string | DownloadOptions, options?: DownloadOptions
 ): FastifyReply {
   const call = normalizeArguments(source, filenameOrOptions, options)
-  const tracker = new DownloadTracker(reply, settings.defaults.cleanup)
+  const tracker = new DownloadTracker(reply, settings.defaults.cleanup, settings.defaults.cleanup.length > 0 || call.options?.cleanup !== undefined)
   // On the request (declared with decorateRequest), where the onResponse hook finds it.
   ;(reply.request as unknown as Record<symbol, unknown>)[kDownload] = tracker
   let step: Step

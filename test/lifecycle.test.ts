@@ -166,6 +166,69 @@ t.test('every outcome is published on the fastify-downloads:outcome diagnostics 
   t.equal(messages[0]!.reply.statusCode, 200)
 })
 
+t.test('an in-memory download with nothing to do at its end listens for nothing; cleanup, a subscriber or a debug logger make it listen', async (t) => {
+  // The listener count on the raw response right after download(): a `close` listener per request is a
+  // measurable share of a small response (benchmarks/README.md, "Instructions per request").
+  const counts = async (options: Record<string, unknown>, serverOptions: Record<string, unknown> = {}): Promise<number[]> => {
+    const seen: number[] = []
+    const { app, base } = await startApp(fx.root, options, serverOptions, (app) => {
+      app.get('/mem', (_req, reply) => {
+        const before = reply.raw.listenerCount('close')
+        reply.download(Buffer.from('hello'), 'h.txt')
+        seen.push(reply.raw.listenerCount('close') - before)
+        return reply
+      })
+      app.get('/cached', (_req, reply) => {
+        const before = reply.raw.listenerCount('close')
+        reply.download('alphabet.txt')
+        seen.push(reply.raw.listenerCount('close') - before)
+        return reply
+      })
+    })
+    t.teardown(() => app.close())
+    t.equal((await request(base, '/mem')).body.toString(), 'hello')
+    await request(base, '/cached') // a miss: read and cached, settled after download() returned
+    t.equal((await request(base, '/cached')).body.toString(), 'abcdefghijklmnopqrstuvwxyz', 'the cached copy')
+    return [seen[0]!, seen[2]!]
+  }
+  t.same(await counts({}), [0, 0], 'a buffer and a cached small file add no listener')
+  t.same(await counts({}, { logger: { level: 'info', stream: logCapture().stream } }), [0, 0], 'nor with logging above debug')
+  t.same(await counts({ cleanup: () => {} }), [1, 1], 'cleanup')
+  t.same(await counts({}, { logger: { level: 'debug', stream: logCapture().stream } }), [1, 1], 'a debug logger (to log an abort)')
+  const listener = (): void => {}
+  subscribe('fastify-downloads:outcome', listener)
+  try {
+    t.same(await counts({}), [1, 1], 'a subscriber')
+  } finally {
+    unsubscribe('fastify-downloads:outcome', listener)
+  }
+})
+
+t.test('an in-memory body the client walks away from: published as aborted, and logged at debug without cleanup', async (t) => {
+  const big = Buffer.alloc(8 * 1024 * 1024, 3)
+  const messages: OutcomeMessage[] = []
+  const listener = (message: unknown): void => { messages.push(message as OutcomeMessage) }
+  const logs = logCapture()
+  const { app, base } = await startApp(fx.root, {}, { logger: { level: 'debug', stream: logs.stream } }, (app) => {
+    app.get('/big', (_req, reply) => reply.download(big, 'big.bin'))
+  })
+  t.teardown(() => app.close())
+
+  const got = await abortAfter(base, '/big', 128 * 1024)
+  for (let i = 0; i < 100 && !logs.lines.some((l) => l.msg === 'download aborted by the client'); i++) await settle(20)
+  t.ok(got < big.length)
+  t.ok(logs.lines.some((l) => l.level === 20 && l.msg === 'download aborted by the client'), 'logged at debug, with no cleanup and no subscriber')
+
+  subscribe('fastify-downloads:outcome', listener)
+  t.teardown(() => unsubscribe('fastify-downloads:outcome', listener))
+  await abortAfter(base, '/big', 128 * 1024)
+  for (let i = 0; i < 100 && messages.length === 0; i++) await settle(20)
+  t.equal(messages.length, 1, 'published once')
+  t.equal(messages[0]!.outcome.aborted, true)
+  t.ok(messages[0]!.outcome.bytesSent < big.length, 'bytesSent short of the body')
+  t.ok(messages[0]!.outcome.durationMs >= 0, 'durationMs is a duration')
+})
+
 t.test('a stream that fails after its headers went out: the connection is cut, logged once, in the outcome', async (t) => {
   const outcomes: DownloadOutcome[] = []
   const logs = logCapture()
