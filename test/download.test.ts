@@ -154,6 +154,26 @@ t.test('a per-call root confines the path to that folder', async (t) => {
   t.equal((await request(base, '/other/alphabet.txt')).status, 404, 'not the default root')
 })
 
+t.test('one name under two roots, asked in turn: each root serves its own file, cached or not', async (t) => {
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  const a = join(fx.dir, 'root-a')
+  const b = join(fx.dir, 'root-b')
+  mkdirSync(a)
+  mkdirSync(b)
+  writeFileSync(join(a, 'same.txt'), 'from A')
+  writeFileSync(join(b, 'same.txt'), 'from B, longer')
+  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
+    app.get('/a/:name', (req, reply) => reply.download((req.params as { name: string }).name, { root: a }))
+    app.get('/b/:name', (req, reply) => reply.download((req.params as { name: string }).name, { root: b }))
+  })
+  t.teardown(() => app.close())
+  for (let i = 0; i < 3; i++) {
+    t.equal((await request(base, '/a/same.txt')).body.toString(), 'from A')
+    t.equal((await request(base, '/b/same.txt')).body.toString(), 'from B, longer')
+  }
+  t.equal((await request(base, '/files/same.txt')).status, 404, 'nor under the registered root')
+})
+
 t.test('registration: root as a file: URL or a relative path; missing or bad roots fail clearly', async (t) => {
   const byUrl = Fastify()
   await byUrl.register(downloads, { root: pathToFileURL(fx.root) })
