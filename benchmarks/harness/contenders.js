@@ -50,6 +50,15 @@ const IDIOMATIC_FASTIFY = {
  */
 export function contenders ({ node, previous = null }) {
   const py = findPython()
+  const bare = {
+    command: [node, 'servers/fastify-bare.js'],
+    readyPath: '/buf1k',
+    runtime: 'node',
+    optional: true,
+    unsupported: Object.fromEntries(SCENARIOS.filter((s) => s.source !== 'buffer' && s.source !== 'stream')
+      .map((s) => [s.id, 'Buffer and stream routes only'])),
+    notes: {}
+  }
   return [
     {
       id: 'fastify-downloads',
@@ -99,13 +108,15 @@ export function contenders ({ node, previous = null }) {
       id: 'fastify-bare',
       // Explanatory: the static rows' Buffer and stream routes in a server with no plugin registered.
       label: 'plain Fastify, no plugin (Buffer and stream routes only)',
-      command: [node, 'servers/fastify-bare.js'],
-      readyPath: '/buf1k',
-      runtime: 'node',
-      optional: true,
-      unsupported: Object.fromEntries(SCENARIOS.filter((s) => s.source !== 'buffer' && s.source !== 'stream')
-        .map((s) => [s.id, 'Buffer and stream routes only'])),
-      notes: {}
+      ...bare
+    },
+    {
+      id: 'fastify-bare-with-downloads',
+      // Explanatory: the same bare routes with fastify-downloads registered beside them (and unused): what
+      // the plugin costs the routes of an app that do not download (its onResponse hook).
+      label: 'plain Fastify routes, fastify-downloads registered (unused)',
+      ...bare,
+      env: { BARE_WITH_DOWNLOADS: '1' }
     },
     {
       id: 'express',
