@@ -12,7 +12,7 @@
 // Each server starts under callgrind with instrumentation off (start-up is not counted), takes --warmup
 // requests (V8 optimises the hot path), then --requests more with instrumentation on; the figure is the
 // instructions of that window divided by --requests. With --processes N each cell is measured in N fresh
-// processes: the figure repeats to within about 1% unless a process falls into another garbage-collection
+// processes: the figure repeats to within 1-4% unless a process falls into another garbage-collection
 // mode (the streamed source does: benchmarks/README.md), and the table then shows the range.
 // Needs valgrind (apt-get install -y valgrind).
 import { parseArgs } from 'node:util'

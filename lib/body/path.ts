@@ -40,7 +40,7 @@ const checkedPath = memoize((file: string): CheckedPath => {
 /**
  * The path under its root, as one flat string made once per path and root: a string built per request
  * would be flattened and hashed again for the cache lookup and compared character by character with the
- * cache's key (about a tenth of a cached 1 KiB file's JavaScript time in a perf profile).
+ * cache's key (about 1% of a cached 1 KiB file's instructions, benchmarks/README.md).
  */
 function requestedPath (checked: CheckedPath, root: string): string {
   if (checked.root === root) return checked.requested!

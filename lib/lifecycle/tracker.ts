@@ -36,8 +36,8 @@ function logsDebug (log: FastifyReply['log']): boolean {
  * publishes the outcome, after the response is out.
  *
  * A download with nothing to do at its end (an in-memory body, no cleanup, no subscriber, no debug
- * log) listens for nothing and builds no outcome: a `close` listener and two clock reads are a tenth
- * of what a cached 1 KiB file costs Fastify and the plugin together (benchmarks/README.md).
+ * log) listens for nothing and builds no outcome: the `close` listener and two clock reads were 1-2% of
+ * the instructions of a small in-memory response (benchmarks/README.md, "Instructions per request").
  */
 export class DownloadTracker {
   readonly #reply: FastifyReply
