@@ -128,8 +128,11 @@ async function measure (contender, scenario, port) {
     const totals = /^totals:\s+(\d+)/m.exec(readFileSync(join(outDir, dump), 'utf8'))
     return { perRequest: Math.round(Number(totals[1]) / n) }
   } finally {
-    server.child.kill('SIGKILL')
-    await new Promise((resolve) => server.child.once('exit', resolve))
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      const exited = new Promise((resolve) => server.child.once('exit', resolve))
+      server.child.kill('SIGKILL')
+      await exited
+    }
     rmSync(outDir, { recursive: true, force: true })
   }
 }
