@@ -1,5 +1,5 @@
 // Instructions per request, counted by valgrind's callgrind: the same figure on every run of the same
-// build, whatever else the machine does (req/s here moves by a third from one process to the next).
+// build, whatever else the machine does (req/s here moves by a quarter or more from one process to the next).
 // It counts user-space instructions only: the kernel's socket work and the cost of a cache miss are not
 // in it, so it measures what each server's JavaScript (and Node's C++) does per request, not its speed.
 //
@@ -99,7 +99,7 @@ async function load (port, scenario, headers, n, concurrency) {
 
 const callgrindControl = (...argv) => execFileSync('callgrind_control', argv, { stdio: 'pipe' })
 
-/** One contender, one scenario: instructions per request, or null with the reason it is not measured. */
+/** One contender, one scenario, one process: `{ perRequest }`, or `{ na }` with the reason it is not measured. */
 async function measure (contender, scenario, port) {
   if (contender.unsupported?.[scenario.id]) return { na: contender.unsupported[scenario.id] }
   const outDir = mkdtempSync(join(tmpdir(), 'callgrind-'))
