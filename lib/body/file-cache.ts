@@ -96,8 +96,11 @@ export class FileCache {
     this.#hits++
     // Least recently used: move it to the end of the insertion order, unless it is in the newer half
     // already (fewer than size/2 moves since its own): then at least half the entries go before it,
-    // and a hot set smaller than half the cache is served without touching the order at all.
-    if (this.#moves - (entry.order ?? 0) >= this.#entries.size >> 1) {
+    // and a hot set smaller than half the cache is served without touching the order at all. The
+    // newest entry (no move since its own) is at the end already: with one to three entries the half
+    // test alone would delete and re-insert it on every hit, and V8 shrinks and regrows the Map each time.
+    const age = this.#moves - (entry.order ?? 0)
+    if (age > 0 && age >= this.#entries.size >> 1) {
       this.#entries.delete(key)
       this.#entries.set(key, entry)
       entry.order = ++this.#moves

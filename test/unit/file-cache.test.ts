@@ -84,3 +84,42 @@ t.test('FileCache: an evicted entry was never among the most recently used half'
   t.equal(cache.stats().entries, max, 'full')
   t.ok(hits > 1000, `hits happened (${hits})`)
 })
+
+t.test('FileCache: with up to three entries it is exact LRU, the newest entry left where it is', async (t) => {
+  // Here the newer half is one entry, so every hit but one on the newest entry moves it; an entry the
+  // cache wrongly took for the newest would stay in place and be evicted too early.
+  for (const max of [1, 2, 3]) {
+    let seed = max
+    const random = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return (seed >>> 16) % n
+    }
+    const cache = new FileCache({ maxFileSize: 10, maxBytes: 1000, maxEntries: max })
+    let recency: string[] = []
+    const touch = (name: string): void => { recency = recency.filter((n) => n !== name).concat(name) }
+    const wrong: string[] = []
+    const evicted: string[] = []
+    let evictions = 0
+    for (let i = 0; i < 2000; i++) {
+      const name = `f${random(max + 2)}`
+      if (recency.includes(name)) {
+        // Repeated hits on the newest entry are the case the short cut skips.
+        const times = 1 + random(3)
+        for (let k = 0; k < times; k++) if (cache.get(name) === undefined) wrong.push(`${name} not found`)
+        touch(name)
+        continue
+      }
+      evicted.length = 0
+      const e = entry(name)
+      e.file = { fd: -1, ref: () => {}, unref: () => {}, retire: () => { evicted.push(name) } }
+      const expected = recency.length === max ? [recency[0]] : []
+      cache.set(name, e)
+      touch(name)
+      if (evicted.join() !== expected.join()) wrong.push(`max ${max}: evicted [${evicted}], expected [${expected}]`)
+      recency = recency.filter((n) => !evicted.includes(n))
+      evictions += evicted.length
+    }
+    t.same(wrong, [], `max ${max}: every eviction took the least recently used entry`)
+    t.ok(evictions > 200, `max ${max}: evictions happened (${evictions})`)
+  }
+})
