@@ -14,6 +14,16 @@ function entry (name: string, bytes = 1): CachedFile {
   }
 }
 
+/** A deterministic pseudo-random integer below n (mulberry32), so a failing mix can be replayed. */
+function seeded (seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x)
+    return ((x ^ (x >>> 14)) >>> 0) % n
+  }
+}
+
 const keys = (cache: FileCache, names: string[]): string[] => names.filter((n) => {
   const before = cache.stats().hits
   const found = cache.get(n) !== undefined
@@ -43,13 +53,7 @@ t.test('FileCache: an evicted entry was never among the most recently used half'
   // A deterministic pseudo-random mix of hits and inserts over more names than the cache holds,
   // checked against an exact recency list. Evictions are seen through the descriptor an entry
   // retires when it leaves, so observing them does not touch the order.
-  let seed = 42
-  const random = (n: number): number => {
-    seed = (seed + 0x6d2b79f5) | 0
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    x ^= x + Math.imul(x ^ (x >>> 7), 61 | x)
-    return ((x ^ (x >>> 14)) >>> 0) % n
-  }
+  const random = seeded(42)
   const max = 16
   const cache = new FileCache({ maxFileSize: 10, maxBytes: 1000, maxEntries: max })
   let recency: string[] = [] // names in the cache, most recently used last
@@ -86,14 +90,10 @@ t.test('FileCache: an evicted entry was never among the most recently used half'
 })
 
 t.test('FileCache: with up to three entries it is exact LRU, the newest entry left where it is', async (t) => {
-  // Here the newer half is one entry, so every hit but one on the newest entry moves it; an entry the
-  // cache wrongly took for the newest would stay in place and be evicted too early.
+  // Here the newer half is at most one entry, so a hit moves the entry unless it is the newest; an
+  // entry the cache wrongly took for the newest would stay in place and be evicted too early.
   for (const max of [1, 2, 3]) {
-    let seed = max
-    const random = (n: number): number => {
-      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
-      return (seed >>> 16) % n
-    }
+    const random = seeded(max)
     const cache = new FileCache({ maxFileSize: 10, maxBytes: 1000, maxEntries: max })
     let recency: string[] = []
     const touch = (name: string): void => { recency = recency.filter((n) => n !== name).concat(name) }
