@@ -4,20 +4,24 @@
 // in it, so it measures what each server's JavaScript (and Node's C++) does per request, not its speed.
 //
 //   node benchmarks/instructions.js [--contenders a,b] [--scenarios 1k,buffer1k] [--requests 2000]
-//                                   [--warmup 5000] [--processes 3] [--previous <git ref>] [--node 22]
-//                                   [--name suffix]
+//                                   [--warmup 20000] [--processes 3] [--previous <git ref>] [--node 22]
+//                                   [--name suffix] [--keep-dumps dir]
+// --keep-dumps copies each process's callgrind dump there (<scenario>-<contender>-<n>.out), for
+// callgrind_annotate: which of Node's and V8's C++ functions a stack spends its instructions in.
 // Without --name it writes results/instructions-<date>-node<major>.{json,md} and puts the table into
 // benchmarks/README.md; with --name (a partial or experimental run) only the results files, named with it.
 //
 // Each server starts under callgrind with instrumentation off (start-up is not counted), takes --warmup
-// requests (V8 optimises the hot path), then --requests more with instrumentation on; the figure is the
-// instructions of that window divided by --requests. With --processes N each cell is measured in N fresh
+// requests (V8 optimises the hot path), then --requests more with instrumentation on, over the same
+// keep-alive connections; the figure is the instructions of that window divided by --requests. After
+// 5,000 requests V8 was still optimising functions, and the compiler's work counted in the window
+// (callgrind_annotate of the --keep-dumps files: v8::internal::compiler::*); after 20,000 it is none. With --processes N each cell is measured in N fresh
 // processes: the figure repeats to within 1-4% unless a process falls into another garbage-collection
 // mode (the streamed source does: benchmarks/README.md), and the table then shows the range.
 // Needs valgrind (apt-get install -y valgrind).
 import { parseArgs } from 'node:util'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from 'node:fs'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,12 +43,13 @@ const { values: args } = parseArgs({
     contenders: { type: 'string' },
     scenarios: { type: 'string' },
     requests: { type: 'string', default: '2000' },
-    warmup: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '20000' },
     concurrency: { type: 'string', default: '8' },
     processes: { type: 'string', default: '3' },
     previous: { type: 'string' },
     node: { type: 'string' },
-    name: { type: 'string' }
+    name: { type: 'string' },
+    'keep-dumps': { type: 'string' }
   }
 })
 
@@ -79,9 +84,13 @@ for (const id of wantedContenders) {
 }
 for (const id of wantedScenarios) if (!scenarios.some((s) => s.id === id)) throw new Error(`--scenarios: no scenario ${id}`)
 
-/** Exactly `n` requests over `concurrency` keep-alive connections; every answer must have the expected status. */
-async function load (port, scenario, headers, n, concurrency) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+/**
+ * Exactly `n` requests over the agent's keep-alive connections; every answer must have the expected status.
+ * The warm-up and the counted requests share the agent: new connections for the counted ones deoptimised
+ * Node's socket and parser code ("wrong map") and the optimising compiler's work of rebuilding it was a
+ * third of the count on Node 20 and over half on Node 22.
+ */
+async function load (agent, port, scenario, headers, n, concurrency) {
   let left = n
   let wrong = 0
   const one = () => new Promise((resolve) => {
@@ -93,14 +102,13 @@ async function load (port, scenario, headers, n, concurrency) {
   })
   const worker = async () => { while (left-- > 0) await one() }
   await Promise.all(Array.from({ length: concurrency }, worker))
-  agent.destroy()
   if (wrong > 0) throw new Error(`${wrong} of ${n} answers were not ${scenario.status}`)
 }
 
 const callgrindControl = (...argv) => execFileSync('callgrind_control', argv, { stdio: 'pipe' })
 
 /** One contender, one scenario, one process: `{ perRequest }`, or `{ na }` with the reason it is not measured. */
-async function measure (contender, scenario, port) {
+async function measure (contender, scenario, port, processIndex) {
   if (contender.unsupported?.[scenario.id]) return { na: contender.unsupported[scenario.id] }
   const outDir = mkdtempSync(join(tmpdir(), 'callgrind-'))
   const [nodeBin, ...nodeArgs] = contender.command
@@ -111,6 +119,7 @@ async function measure (contender, scenario, port) {
       '--smc-check=all-non-file', nodeBin, ...WARM_TICKS, ...nodeArgs]
   }
   const server = await startServer({ contender: wrapped, port, filesDir, cwd: BENCH_DIR, core: 0 })
+  let agent
   try {
     const headers = { ...scenario.headers }
     if (scenario.ifNoneMatch) headers['if-none-match'] = (await httpGet(port, scenario.path)).headers.etag
@@ -118,16 +127,22 @@ async function measure (contender, scenario, port) {
     if (first.status !== scenario.status) return { na: `answers ${first.status}, not ${scenario.status}` }
     const n = Number(args.requests)
     const concurrency = Number(args.concurrency)
-    await load(port, scenario, headers, Number(args.warmup), concurrency)
+    agent = new http.Agent({ keepAlive: true, maxSockets: concurrency })
+    await load(agent, port, scenario, headers, Number(args.warmup), concurrency)
     callgrindControl('--zero', String(server.pid))
     callgrindControl('--instr=on', String(server.pid))
-    await load(port, scenario, headers, n, concurrency)
+    await load(agent, port, scenario, headers, n, concurrency)
     callgrindControl('--instr=off', String(server.pid))
     callgrindControl('--dump', String(server.pid))
     const dump = readdirSync(outDir).find((f) => f.endsWith('.1'))
     const totals = /^totals:\s+(\d+)/m.exec(readFileSync(join(outDir, dump), 'utf8'))
+    if (args['keep-dumps']) {
+      mkdirSync(args['keep-dumps'], { recursive: true })
+      copyFileSync(join(outDir, dump), join(args['keep-dumps'], `${scenario.id}-${contender.id}-${processIndex}.out`))
+    }
     return { perRequest: Math.round(Number(totals[1]) / n) }
   } finally {
+    agent?.destroy()
     if (server.child.exitCode === null && server.child.signalCode === null) {
       const exited = new Promise((resolve) => server.child.once('exit', resolve))
       server.child.kill('SIGKILL')
@@ -141,7 +156,7 @@ async function measure (contender, scenario, port) {
 async function measureCell (contender, scenario) {
   const runs = []
   for (let p = 0; p < Number(args.processes); p++) {
-    const run = await measure(contender, scenario, port++)
+    const run = await measure(contender, scenario, port++, p)
     if (run.na) return run
     runs.push(run.perRequest)
   }

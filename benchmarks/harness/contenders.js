@@ -146,6 +146,27 @@ export function contenders ({ node, previous = null }) {
       notes: {}
     },
     {
+      id: 'fastify-ceiling-with-downloads',
+      // Explanatory: the ceiling's routes in a process that loaded and registered fastify-downloads (unused):
+      // beside the two rows above, splits the plugin's cost into what registering it costs every route
+      // (its onResponse hook, the code loaded) and what its own per-request work costs.
+      label: 'the ceiling, fastify-downloads registered (unused)',
+      command: [node, 'servers/fastify-ceiling.js'],
+      env: { CEILING_WITH_DOWNLOADS: '1' },
+      runtime: 'node',
+      optional: true,
+      missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
+      unsupported: {
+        '100m': 'memory only (files up to 1 MiB)',
+        range: 'no ranges',
+        multipart: 'no ranges',
+        stream: 'no stream source',
+        cleanup: 'no cleanup hook',
+        changing: 'stat-then-read: not safe against a file replaced in between, so not timed there'
+      },
+      notes: {}
+    },
+    {
       id: 'node-http',
       label: 'node:http + createReadStream (floor)',
       command: [node, 'servers/node-http.js'],

@@ -52,7 +52,11 @@ const bufferHeaders = (n) => ({
 const small = bufferHeaders(smallPayload.length)
 const large = bufferHeaders(payload.length)
 
+// CEILING_WITH_DOWNLOADS=1 (the fastify-ceiling-with-downloads contender) registers fastify-downloads, unused
+// by these routes, loaded before the app is made as servers/fastify-downloads.js does.
+const downloads = process.env.CEILING_WITH_DOWNLOADS === '1' ? (await import('../../dist/lib/index.js')).default : null
 const app = Fastify({ logger: false })
+if (downloads !== null) await app.register(downloads, { root: filesDir })
 app.get('/files/:name', (req, reply) => {
   const f = current(req.params.name)
   if (f === undefined) return reply.code(404).send()
