@@ -36,7 +36,7 @@ import { updateReadme } from './harness/readme.js'
 
 // The cells where the per-request work of the stacks shows; larger bodies add the same memcpy to all.
 const DEFAULT_SCENARIOS = ['1k', 'buffer1k', '304', 'stream']
-const DEFAULT_CONTENDERS = ['fastify-downloads', 'fastify-ceiling', 'fastify-bare', 'fastify-bare-with-downloads', 'fastify-static', 'express', 'node-http']
+const DEFAULT_CONTENDERS = ['fastify-downloads', 'fastify-ceiling', 'fastify-ceiling-with-downloads', 'fastify-bare', 'fastify-bare-with-downloads', 'fastify-static', 'express', 'node-http']
 
 const { values: args } = parseArgs({
   options: {
