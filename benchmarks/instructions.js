@@ -5,7 +5,7 @@
 //
 //   node benchmarks/instructions.js [--contenders a,b] [--scenarios 1k,buffer1k] [--requests 2000]
 //                                   [--warmup 20000] [--processes 3] [--previous <git ref>] [--node 22]
-//                                   [--name suffix] [--keep-dumps dir]
+//                                   [--name suffix] [--keep-dumps dir] [--node-flag=--some-v8-flag ...]
 // --keep-dumps copies each process's callgrind dump there (<scenario>-<contender>-<n>.out), for
 // callgrind_annotate: which of Node's and V8's C++ functions a stack spends its instructions in.
 // Without --name it writes results/instructions-<date>-node<major>.{json,md} and puts the table into
@@ -49,7 +49,8 @@ const { values: args } = parseArgs({
     previous: { type: 'string' },
     node: { type: 'string' },
     name: { type: 'string' },
-    'keep-dumps': { type: 'string' }
+    'keep-dumps': { type: 'string' },
+    'node-flag': { type: 'string', multiple: true, default: [] }
   }
 })
 
@@ -116,7 +117,7 @@ async function measure (contender, scenario, port, processIndex) {
     ...contender,
     runtime: 'valgrind',
     command: ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outDir}/out.%p`,
-      '--smc-check=all-non-file', nodeBin, ...WARM_TICKS, ...nodeArgs]
+      '--smc-check=all-non-file', nodeBin, ...args['node-flag'], ...WARM_TICKS, ...nodeArgs]
   }
   const server = await startServer({ contender: wrapped, port, filesDir, cwd: BENCH_DIR, core: 0 })
   let agent
@@ -164,7 +165,7 @@ async function measureCell (contender, scenario) {
   return { perRequest: sorted[(sorted.length - 1) >> 1], runs }
 }
 
-const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), cells: {} }
+const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], cells: {} }
 let port = 4420
 for (const scenario of scenarios) {
   results.cells[scenario.id] = {}
@@ -196,7 +197,7 @@ const major = results.node.slice(1).split('.')[0]
 const stem = `instructions-${results.date.slice(0, 10)}-node${major}${args.name ? `-${args.name}` : ''}`
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true })
 writeFileSync(join(BENCH_DIR, 'results', `${stem}.json`), JSON.stringify(results, null, 2) + '\n')
-const md = `# Instructions per request (callgrind), ${results.date.slice(0, 10)}\n\nNode ${results.node}, library ${results.library.commit}${results.library.libDirty ? ' with uncommitted lib/ changes' : ''} (dist ${results.library.distHash})${results.previous ? `, previous ${results.previous}` : ''}; ${results.requests} requests counted after ${results.warmup} uncounted, in ${results.processes} fresh process${results.processes > 1 ? 'es' : ''} per cell (median; the range where they differ by more than 2%), ${results.concurrency} keep-alive connections. User-space instructions of the server process only (no kernel).\n\n${table()}`
+const md = `# Instructions per request (callgrind), ${results.date.slice(0, 10)}\n\nNode ${results.node}, library ${results.library.commit}${results.library.libDirty ? ' with uncommitted lib/ changes' : ''} (dist ${results.library.distHash})${results.previous ? `, previous ${results.previous}` : ''}${results.nodeFlags.length ? `, servers run with ${results.nodeFlags.join(' ')}` : ''}; ${results.requests} requests counted after ${results.warmup} uncounted, in ${results.processes} fresh process${results.processes > 1 ? 'es' : ''} per cell (median; the range where they differ by more than 2%), ${results.concurrency} keep-alive connections. User-space instructions of the server process only (no kernel).\n\n${table()}`
 writeFileSync(join(BENCH_DIR, 'results', `${stem}.md`), md)
 console.log(`\n${table()}\nwritten: results/${stem}.{json,md}`)
 // A run of the default cells (no --name) is the one benchmarks/README.md shows.
