@@ -59,13 +59,23 @@ export function contenders ({ node, previous = null }) {
       .map((s) => [s.id, 'Buffer and stream routes only'])),
     notes: {}
   }
+  const libraryMissing = existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`
+  // The ceiling's routes serve small files from memory and nothing else.
+  const CEILING_UNSUPPORTED = {
+    '100m': 'memory only (files up to 1 MiB)',
+    range: 'no ranges',
+    multipart: 'no ranges',
+    stream: 'no stream source',
+    cleanup: 'no cleanup hook',
+    changing: 'stat-then-read: not safe against a file replaced in between, so not timed there'
+  }
   return [
     {
       id: 'fastify-downloads',
       label: 'fastify-downloads',
       command: [node, 'servers/fastify-downloads.js'],
       runtime: 'node',
-      missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
+      missing: libraryMissing,
       notes: {}
     },
     {
@@ -75,7 +85,7 @@ export function contenders ({ node, previous = null }) {
       env: { DOWNLOADS_CACHE: 'off' },
       runtime: 'node',
       optional: true, // only when named in --contenders
-      missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
+      missing: libraryMissing,
       notes: {}
     },
     {
@@ -135,14 +145,7 @@ export function contenders ({ node, previous = null }) {
       label: 'Fastify + 1 stat + bytes in memory (ceiling, no plugin code)',
       command: [node, 'servers/fastify-ceiling.js'],
       runtime: 'node',
-      unsupported: {
-        '100m': 'memory only (files up to 1 MiB)',
-        range: 'no ranges',
-        multipart: 'no ranges',
-        stream: 'no stream source',
-        cleanup: 'no cleanup hook',
-        changing: 'stat-then-read: not safe against a file replaced in between, so not timed there'
-      },
+      unsupported: CEILING_UNSUPPORTED,
       notes: {}
     },
     {
@@ -155,15 +158,8 @@ export function contenders ({ node, previous = null }) {
       env: { CEILING_WITH_DOWNLOADS: '1' },
       runtime: 'node',
       optional: true,
-      missing: existsSync(LIBRARY_ENTRY) ? null : `${LIBRARY_ENTRY} is not built (npm run build at the root)`,
-      unsupported: {
-        '100m': 'memory only (files up to 1 MiB)',
-        range: 'no ranges',
-        multipart: 'no ranges',
-        stream: 'no stream source',
-        cleanup: 'no cleanup hook',
-        changing: 'stat-then-read: not safe against a file replaced in between, so not timed there'
-      },
+      missing: libraryMissing,
+      unsupported: CEILING_UNSUPPORTED,
       notes: {}
     },
     {
