@@ -7,17 +7,17 @@
 //                                   [--warmup 20000] [--processes 3] [--previous <git ref>] [--node 22]
 //                                   [--name suffix] [--keep-dumps dir] [--node-flag=--some-v8-flag ...]
 // --keep-dumps copies each process's callgrind dump there (<scenario>-<contender>-<n>.out), for
-// callgrind_annotate: which of Node's and V8's C++ functions a stack spends its instructions in.
+// callgrind-split.js (compiler, collector, JIT, the rest) and callgrind_annotate (function by function).
 // Without --name it writes results/instructions-<date>-node<major>.{json,md} and puts the table into
 // benchmarks/README.md; with --name (a partial or experimental run) only the results files, named with it.
 //
 // Each server starts under callgrind with instrumentation off (start-up is not counted), takes --warmup
 // requests (V8 optimises the hot path), then --requests more with instrumentation on, over the same
 // keep-alive connections; the figure is the instructions of that window divided by --requests. After
-// 5,000 requests V8 was still optimising functions, and the compiler's work counted in the window
-// (callgrind_annotate of the --keep-dumps files: v8::internal::compiler::*); after 20,000 it is none. With --processes N each cell is measured in N fresh
-// processes: the figure repeats to within 1-4% unless a process falls into another garbage-collection
-// mode (the streamed source does: benchmarks/README.md), and the table then shows the range.
+// 5,000 requests V8 was still optimising functions and the compiler's work counted in the window; after
+// 20,000 it is none (callgrind-split.js). With --processes N each cell is measured in N fresh processes:
+// the figure repeats to within 1% unless a process falls into another garbage-collection mode (the
+// streamed source does: benchmarks/README.md), and the table then shows the range.
 // Needs valgrind (apt-get install -y valgrind).
 import { parseArgs } from 'node:util'
 import { execFileSync } from 'node:child_process'
@@ -87,9 +87,8 @@ for (const id of wantedScenarios) if (!scenarios.some((s) => s.id === id)) throw
 
 /**
  * Exactly `n` requests over the agent's keep-alive connections; every answer must have the expected status.
- * The warm-up and the counted requests share the agent: new connections for the counted ones deoptimised
- * Node's socket and parser code ("wrong map") and the optimising compiler's work of rebuilding it was a
- * third of the count on Node 20 and over half on Node 22.
+ * The warm-up and the counted requests share the agent: new connections deoptimised Node's socket and
+ * parser code, and recompiling it was a third of the count on Node 20 and over half on Node 22.
  */
 async function load (agent, port, scenario, headers, n, concurrency) {
   let left = n
