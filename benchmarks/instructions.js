@@ -164,7 +164,7 @@ async function measureCell (contender, scenario) {
   return { perRequest: sorted[(sorted.length - 1) >> 1], runs }
 }
 
-const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], cells: {} }
+const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], bareImports: process.env.BARE_IMPORTS ?? null, cells: {} }
 let port = 4420
 for (const scenario of scenarios) {
   results.cells[scenario.id] = {}
@@ -196,7 +196,7 @@ const major = results.node.slice(1).split('.')[0]
 const stem = `instructions-${results.date.slice(0, 10)}-node${major}${args.name ? `-${args.name}` : ''}`
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true })
 writeFileSync(join(BENCH_DIR, 'results', `${stem}.json`), JSON.stringify(results, null, 2) + '\n')
-const md = `# Instructions per request (callgrind), ${results.date.slice(0, 10)}\n\nNode ${results.node}, library ${results.library.commit}${results.library.libDirty ? ' with uncommitted lib/ changes' : ''} (dist ${results.library.distHash})${results.previous ? `, previous ${results.previous}` : ''}${results.nodeFlags.length ? `, servers run with ${results.nodeFlags.join(' ')}` : ''}; ${results.requests} requests counted after ${results.warmup} uncounted, in ${results.processes} fresh process${results.processes > 1 ? 'es' : ''} per cell (median; the range where they differ by more than 2%), ${results.concurrency} keep-alive connections. User-space instructions of the server process only (no kernel).\n\n${table()}`
+const md = `# Instructions per request (callgrind), ${results.date.slice(0, 10)}\n\nNode ${results.node}, library ${results.library.commit}${results.library.libDirty ? ' with uncommitted lib/ changes' : ''} (dist ${results.library.distHash})${results.previous ? `, previous ${results.previous}` : ''}${results.nodeFlags.length ? `, servers run with ${results.nodeFlags.join(' ')}` : ''}${results.bareImports ? `, fastify-bare loading ${results.bareImports} (BARE_IMPORTS, unused)` : ''}; ${results.requests} requests counted after ${results.warmup} uncounted, in ${results.processes} fresh process${results.processes > 1 ? 'es' : ''} per cell (median; the range where they differ by more than 2%), ${results.concurrency} keep-alive connections. User-space instructions of the server process only (no kernel).\n\n${table()}`
 writeFileSync(join(BENCH_DIR, 'results', `${stem}.md`), md)
 console.log(`\n${table()}\nwritten: results/${stem}.{json,md}`)
 // A run of the default cells (no --name) is the one benchmarks/README.md shows.
