@@ -150,7 +150,8 @@ export function withCallOptions (settings: PluginSettings, opts: DownloadOptions
   const out: ResolvedOptions = { ...settings.defaults }
   for (const name in opts) {
     const field = FEEDS.get(name)
-    if (field === undefined) continue
+    // Own options only, as a spread of them would take: an inherited one does not override a default.
+    if (field === undefined || !Object.hasOwn(opts, name)) continue
     // Cache-Control is made of three options, some of which may be the registration's; every other
     // field is its namesake option alone, so only that one needs the merged object.
     resolveField(out, field, field === 'cacheControl' ? { ...settings.rawDefaults, ...opts } : opts)

@@ -207,4 +207,6 @@ t.test('per-call options are checked name by name, and only the names that are o
   t.doesNotThrow(() => validateDownloadOptions(inherited), 'names found on Object.prototype are not options either')
   const settings = pluginSettings({ root: files, maxAge: 60 })
   t.strictSame(withCallOptions(settings, inherited), settings.defaults, 'and feed no field')
+  const fromPrototype = Object.create({ size: 5, maxAge: 1 }) as DownloadOptions
+  t.strictSame(withCallOptions(settings, fromPrototype), settings.defaults, 'an inherited option overrides no default')
 })
