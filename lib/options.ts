@@ -147,14 +147,11 @@ export function resolveOptions (opts: DownloadOptions): ResolvedOptions {
  * feed are worked out again; the rest, the Cache-Control value among them, were resolved at registration.
  */
 export function withCallOptions (settings: PluginSettings, opts: DownloadOptions): ResolvedOptions {
+  const merged: DownloadOptions = { ...settings.rawDefaults, ...opts }
   const out: ResolvedOptions = { ...settings.defaults }
   for (const name in opts) {
     const field = FEEDS.get(name)
-    // Own options only, as a spread of them would take: an inherited one does not override a default.
-    if (field === undefined || !Object.hasOwn(opts, name)) continue
-    // Cache-Control is made of three options, some of which may be the registration's; every other
-    // field is its namesake option alone, so only that one needs the merged object.
-    resolveField(out, field, field === 'cacheControl' ? { ...settings.rawDefaults, ...opts } : opts)
+    if (field !== undefined) resolveField(out, field, merged)
   }
   return out
 }
