@@ -164,7 +164,7 @@ async function measureCell (contender, scenario) {
   return { perRequest: sorted[(sorted.length - 1) >> 1], runs }
 }
 
-const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], bareImports: process.env.BARE_IMPORTS ?? null, cells: {} }
+const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], bareImports: wantedContenders.some((id) => id.startsWith('fastify-bare')) ? process.env.BARE_IMPORTS || null : null, cells: {} }
 let port = 4420
 for (const scenario of scenarios) {
   results.cells[scenario.id] = {}
