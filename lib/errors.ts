@@ -26,6 +26,15 @@ export const FST_DOWNLOADS_RANGE_NOT_SATISFIABLE = createError('FST_DOWNLOADS_RA
 /** A body source failed before its first byte was sent. */
 export const FST_DOWNLOADS_SOURCE_FAILED = createError('FST_DOWNLOADS_SOURCE_FAILED', 'The download source failed', 500)
 
+/** A stream or ranged source sent more or fewer bytes than the Content-Length the plugin announced for it. */
+export const FST_DOWNLOADS_LENGTH_MISMATCH = createError('FST_DOWNLOADS_LENGTH_MISMATCH', 'The download source sent %s bytes than the %s announced', 500)
+
+/** The file changed (rewritten, truncated) while it was read: its bytes would mix two versions. Transient: 503. */
+export const FST_DOWNLOADS_FILE_CHANGED = createError('FST_DOWNLOADS_FILE_CHANGED', 'The file changed while it was read; try again', 503)
+
+/** The server is out of file descriptors (EMFILE, ENFILE). Transient: 503 with Retry-After. */
+export const FST_DOWNLOADS_UNAVAILABLE = createError('FST_DOWNLOADS_UNAVAILABLE', 'Too many open files; try again shortly', 503)
+
 /** reply.download()/inline() was called with something that is not a source (a programming error). */
 export const FST_DOWNLOADS_INVALID_SOURCE = createError('FST_DOWNLOADS_INVALID_SOURCE', 'Invalid download source: %s', 500, TypeError)
 
@@ -44,6 +53,9 @@ export const errorCodes = {
   FST_DOWNLOADS_PRECONDITION_FAILED,
   FST_DOWNLOADS_RANGE_NOT_SATISFIABLE,
   FST_DOWNLOADS_SOURCE_FAILED,
+  FST_DOWNLOADS_LENGTH_MISMATCH,
+  FST_DOWNLOADS_FILE_CHANGED,
+  FST_DOWNLOADS_UNAVAILABLE,
   FST_DOWNLOADS_INVALID_SOURCE,
   FST_DOWNLOADS_INVALID_OPTION,
   FST_DOWNLOADS_INVALID_ROOT

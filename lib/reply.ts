@@ -4,7 +4,8 @@ import { pathEntity } from './body/path.js'
 import { bufferEntity } from './body/buffer.js'
 import { firstChunk, isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
 import { isRangedSource, rangedEntity } from './body/ranged.js'
-import { emptyBody, toHttpTime, type Body, type Entity } from './body/entity.js'
+import { emptyBody, noop, toHttpTime, type Body, type Entity } from './body/entity.js'
+import { guardLength } from './body/length-guard.js'
 import { plan, type Plan } from './conditional/plan.js'
 import {
   FST_DOWNLOADS_INVALID_OPTION,
@@ -17,7 +18,7 @@ import { contentRange, unsatisfiedRange } from './http/content-range.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
 import { memoize, shortString } from './http/memo.js'
 import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
-import { DownloadTracker } from './lifecycle/tracker.js'
+import { DownloadTracker, responseGone } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
 import { rootPath, validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
 import { realpathNative } from './path/resolve.js'
@@ -163,34 +164,82 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     throw openFailure(entity, err)
   }
   if (opened instanceof Promise) {
-    return opened.then((body) => sendBody(reply, body, entity, decision.status, headers, opts, tracker), (err) => { throw openFailure(entity, err) })
+    return unlessGone(reply, opened, destroyBody)
+      .then((body) => sendBody(reply, body, entity, decision.status, headers, opts, tracker), (err) => { throw openFailure(entity, err) })
   }
   return sendBody(reply, opened, entity, decision.status, headers, opts, tracker)
 }
 
+/** The rejection of a wait the client walked away from: no response is written, and it is not the outcome's error. */
+const CLIENT_GONE = new Error('the client left before the download started')
+
+const destroyBody = (body: Body): void => {
+  if (!Buffer.isBuffer(body)) body.destroy()
+}
+
+/**
+ * Waits for `pending` (a store's open(), a stream's first byte) while watching the client: if it leaves
+ * first, the wait ends at once, so cleanup runs now and not when a silent upstream answers, and a value
+ * that arrives later is handed to `discard` (a stream opened for nobody is destroyed).
+ */
+function unlessGone<T> (reply: FastifyReply, pending: Promise<T>, discard: (late: T) => void): Promise<T> {
+  const raw = reply.raw
+  return new Promise((resolve, reject) => {
+    let gone = false
+    const leave = (): void => {
+      gone = true
+      reject(CLIENT_GONE)
+    }
+    raw.once('close', leave)
+    pending.then((value) => {
+      raw.off('close', leave)
+      if (gone) discard(value)
+      else resolve(value)
+    }, (err: unknown) => {
+      raw.off('close', leave)
+      reject(err)
+    })
+    // The client may have left during an earlier wait: `close` has fired already and will not again.
+    if (responseGone(reply)) leave()
+  })
+}
+
+/**
+ * The body as the plugin announced it: a stream or a store's bytes are counted against the Content-Length
+ * sent for them (files and buffers are read to their known length, and a HEAD has no body).
+ */
+function counted (body: Body, entity: Entity, headers: Headers, head: boolean): Body {
+  const length = headers['content-length']
+  if (head || Buffer.isBuffer(body) || typeof length !== 'number' || entity.kind === 'file' || entity.kind === 'buffer') return body
+  return guardLength(body, length)
+}
+
 /** A file's own errors are already the plugin's (404, 403, ...); another source's failure is a 500 of ours. */
 function openFailure (entity: Entity, err: unknown): unknown {
-  return entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
+  return err === CLIENT_GONE || entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
 }
 
 function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
   finalHeaders(opts, headers, reply)
-  const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
+  const guarded = counted(opened, entity, headers, reply.request.method === 'HEAD')
+  const body = opts.throttle === undefined ? guarded : throttled(guarded, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
   } else if (entity.kind === 'file') {
-    tracker.track(body, undefined)
+    tracker.track(body)
   } else {
     // A store or a generator can fail at once; its first byte is awaited only if it is not there yet.
     const ready = firstChunk(body)
-    const limit = entity.kind === 'stream' ? entity.size : undefined
     if (ready !== undefined) {
-      return ready.then(() => {
-        tracker.track(body, limit)
+      return unlessGone(reply, ready, noop).then(() => {
+        tracker.track(body)
         reply.code(status).headers(headers).send(body)
+      }, (err: unknown) => {
+        body.destroy()
+        throw err
       })
     }
-    tracker.track(body, limit)
+    tracker.track(body)
   }
   reply.code(status).headers(headers).send(body)
 }
@@ -218,9 +267,9 @@ export function sendDownload (
 
 /** A download that failed before its body went out: Fastify's error handling answers it. */
 function fail (reply: FastifyReply, tracker: DownloadTracker, err: Error): void {
-  tracker.error ??= err
+  if (err !== CLIENT_GONE) tracker.error ??= err
   try {
-    if (!reply.sent) reply.send(err)
+    if (!reply.sent && !responseGone(reply)) reply.send(err)
   } finally {
     tracker.settle()
   }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { PassThrough, Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { FileBody, DIRECT_CHUNK, STREAM_CHUNK } from '../lib/body/file-body.js'
+import { identityOf, type FileIdentity } from '../lib/body/file-cache.js'
 import { outcomeChannel, type OutcomeMessage } from '../lib/index.js'
 import { makeFixture, startApp } from './helpers/app.js'
 import { request } from './helpers/http.js'
@@ -78,15 +79,15 @@ t.test('an onSend hook that wraps the body gets ordinary chunks, and every byte'
 })
 
 /** Opens a fixture file; `handedBack` counts how often the body gave the descriptor back (it closes it then). */
-function openCounted (name: string): { fd: number, done: () => void, handedBack: () => number } {
+function openCounted (name: string): { fd: number, identity: FileIdentity, done: () => void, handedBack: () => number } {
   const fd = openSync(join(fx.root, name), 'r')
   let count = 0
-  return { fd, done: () => { count++; closeSync(fd) }, handedBack: () => count }
+  return { fd, identity: identityOf(fstatSync(fd, { bigint: true })), done: () => { count++; closeSync(fd) }, handedBack: () => count }
 }
 
 t.test('read directly (not piped to a response), a FileBody yields fresh chunks of at most 64 KiB', async (t) => {
-  const { fd, done, handedBack } = openCounted('a.bin')
-  const body = new FileBody(fd, 5, 200004, done)
+  const { fd, identity, done, handedBack } = openCounted('a.bin')
+  const body = new FileBody(fd, 5, 200004, identity, done)
   const chunks: Buffer[] = []
   for await (const chunk of body) chunks.push(chunk as Buffer)
   t.ok(chunks.every((c) => c.length <= STREAM_CHUNK), 'chunk size')
@@ -97,9 +98,9 @@ t.test('read directly (not piped to a response), a FileBody yields fresh chunks 
 })
 
 t.test('piped to a slow writer that is not a response, a FileBody respects backpressure and closes its descriptor', async (t) => {
-  const { fd, done, handedBack } = openCounted('b.bin')
+  const { fd, identity, done, handedBack } = openCounted('b.bin')
   const got: Buffer[] = []
-  await pipeline(new FileBody(fd, 0, SIZE - 1, done), new Writable({
+  await pipeline(new FileBody(fd, 0, SIZE - 1, identity, done), new Writable({
     highWaterMark: 1,
     write (chunk: Buffer, _enc, done) { got.push(chunk); setImmediate(done) }
   }))
@@ -108,8 +109,8 @@ t.test('piped to a slow writer that is not a response, a FileBody respects backp
 })
 
 t.test('destroyed while a read is in flight, a FileBody hands its descriptor back once, after the read', async (t) => {
-  const { fd, done, handedBack } = openCounted('a.bin')
-  const body = new FileBody(fd, 0, SIZE - 1, done)
+  const { fd, identity, done, handedBack } = openCounted('a.bin')
+  const body = new FileBody(fd, 0, SIZE - 1, identity, done)
   body.read(0) // starts a read (synchronously calls _read)
   body.destroy()
   t.equal(handedBack(), 0, 'not while the read still uses the descriptor')

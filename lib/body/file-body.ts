@@ -1,7 +1,9 @@
-import { read } from 'node:fs'
+import { fstat, read } from 'node:fs'
 import { ServerResponse } from 'node:http'
 import { Readable, type Writable } from 'node:stream'
+import { FST_DOWNLOADS_FILE_CHANGED } from '../errors.js'
 import { BufferPool } from './buffer-pool.js'
+import { sameFile, type FileIdentity } from './file-cache.js'
 
 // Chunks handed to a consumer we do not control: they are theirs to keep, so each is a fresh buffer.
 export const STREAM_CHUNK = 64 * 1024
@@ -27,6 +29,7 @@ export class FileBody extends Readable {
   readonly #done: () => void
   #position: number
   readonly #end: number
+  readonly #identity: FileIdentity
   #direct: Writable | undefined
   #pumping = false
   #reading = false
@@ -35,9 +38,10 @@ export class FileBody extends Readable {
   /** Body bytes flushed to the socket in direct mode (the stream emits no 'data' then). */
   directBytes = 0
 
-  constructor (fd: number, start: number, end: number, done: () => void) {
+  constructor (fd: number, start: number, end: number, identity: FileIdentity, done: () => void) {
     super({ highWaterMark: STREAM_CHUNK })
     this.#fd = fd
+    this.#identity = identity
     this.#done = done
     this.#position = start
     this.#end = end
@@ -99,27 +103,36 @@ export class FileBody extends Readable {
     })
   }
 
-  /** One positioned read; a short file (truncated under us) fails the body rather than padding it. */
+  /**
+   * One positioned read; a short file (truncated under us) fails the body rather than padding it. Before
+   * the last bytes go out, an fstat must show the file the headers describe: one rewritten in place would
+   * otherwise end as a complete 200 that mixes two versions under the old ETag.
+   */
   #readInto (buffer: Buffer, length: number, done: (buffer: Buffer, bytesRead: number) => void): void {
     this.#reading = true
     read(this.#fd, buffer, 0, length, this.#position, (err, bytesRead) => {
-      this.#reading = false
-      if (this.destroyed) {
-        if (this.#direct !== undefined) pool.give(buffer)
-        this.#afterRead?.()
-        return
-      }
-      if (err !== null) {
-        this.destroy(err)
-        return
-      }
-      if (bytesRead === 0) {
-        this.destroy(new Error('file truncated while reading'))
-        return
-      }
+      if (this.#gone(buffer)) return
+      if (err !== null) return this.destroy(err)
+      if (bytesRead === 0) return this.destroy(new FST_DOWNLOADS_FILE_CHANGED())
       this.#position += bytesRead
-      done(buffer, bytesRead)
+      if (this.#position <= this.#end) return done(buffer, bytesRead)
+      this.#reading = true
+      fstat(this.#fd, { bigint: true }, (err, stats) => {
+        if (this.#gone(buffer)) return
+        if (err !== null) return this.destroy(err)
+        if (!sameFile(this.#identity, stats)) return this.destroy(new FST_DOWNLOADS_FILE_CHANGED())
+        done(buffer, bytesRead)
+      })
     })
+  }
+
+  /** A call on the descriptor is back: if the body was destroyed meanwhile, the descriptor is handed back now. */
+  #gone (buffer: Buffer): boolean {
+    this.#reading = false
+    if (!this.destroyed) return false
+    if (this.#direct !== undefined) pool.give(buffer)
+    this.#afterRead?.()
+    return true
   }
 
   override _destroy (err: Error | null, callback: (err?: Error | null) => void): void {

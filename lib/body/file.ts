@@ -1,12 +1,13 @@
 import { close, constants, fstat, open, read, type BigIntStats } from 'node:fs'
 import { promisify } from 'node:util'
 import type { ByteRange } from '../conditional/range.js'
-import { FST_DOWNLOADS_NOT_FOUND } from '../errors.js'
+import { FST_DOWNLOADS_FILE_CHANGED, FST_DOWNLOADS_NOT_FOUND } from '../errors.js'
 import { fileETag } from '../http/etag.js'
-import { fsError } from '../path/resolve.js'
+import { fsError, proveConfined, type Confinement } from '../path/resolve.js'
 import { toHttpTime, type Body, type Entity } from './entity.js'
 import type { Descriptor } from './descriptor.js'
 import { FileBody, STREAM_CHUNK } from './file-body.js'
+import { identityOf, sameFile, type FileIdentity } from './file-cache.js'
 
 const openAsync = promisify(open)
 const readAsync = promisify(read)
@@ -17,10 +18,10 @@ export const fstatBig = (fd: number): Promise<BigIntStats> => new Promise((resol
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
 /**
- * Opens a file once and stats the open descriptor (no stat-then-open race). A directory or anything
- * but a regular file is a 404.
+ * Opens a file once, stats the open descriptor (no stat-then-open race) and proves it is the confined
+ * file (no realpath-then-open race). A directory or anything but a regular file is a 404.
  */
-export async function openFile (real: string): Promise<{ fd: number, stats: BigIntStats }> {
+export async function openFile (real: string, where: Confinement): Promise<{ fd: number, stats: BigIntStats }> {
   let fd: number
   try {
     fd = await openAsync(real, OPEN_FLAGS)
@@ -31,6 +32,7 @@ export async function openFile (real: string): Promise<{ fd: number, stats: BigI
     // BigInt: the nanosecond mtime and ctime that tell a cached copy from a changed file.
     const stats = await fstatBig(fd)
     if (!stats.isFile()) throw new FST_DOWNLOADS_NOT_FOUND()
+    await proveConfined(fd, stats, real, where)
     return { fd, stats }
   } catch (err) {
     close(fd, () => {})
@@ -43,10 +45,12 @@ export interface FileMeta {
   size: number
   etag: string
   lastModified: number
+  /** What the file was when the headers were made: a body checks it again before its last bytes. */
+  identity: FileIdentity
 }
 
 export function fileMeta (stats: BigIntStats): FileMeta {
-  return { size: Number(stats.size), etag: fileETag(stats), lastModified: toHttpTime(Number(stats.mtimeMs)) }
+  return { size: Number(stats.size), etag: fileETag(stats), lastModified: toHttpTime(Number(stats.mtimeMs)), identity: identityOf(stats) }
 }
 
 /**
@@ -54,7 +58,7 @@ export function fileMeta (stats: BigIntStats): FileMeta {
  * read takes one of its own, so the descriptor stays open until the last read is back.
  */
 export function fileEntity (filename: string, file: Descriptor, meta: FileMeta): Entity {
-  const { size } = meta
+  const { size, identity } = meta
   let released = false
   file.ref()
   return {
@@ -67,12 +71,12 @@ export function fileEntity (filename: string, file: Descriptor, meta: FileMeta):
     open: (range?: ByteRange): Body => {
       if (size === 0) return Buffer.alloc(0)
       file.ref()
-      return new FileBody(file.fd, range?.start ?? 0, range?.end ?? size - 1, file.unref)
+      return new FileBody(file.fd, range?.start ?? 0, range?.end ?? size - 1, identity, file.unref)
     },
     parts: async function * (ranges: readonly ByteRange[]): AsyncGenerator<Buffer> {
       file.ref()
       try {
-        yield * readRanges(file.fd, ranges)
+        yield * readRanges(file.fd, ranges, identity)
       } finally {
         file.unref()
       }
@@ -85,17 +89,22 @@ export function fileEntity (filename: string, file: Descriptor, meta: FileMeta):
   }
 }
 
-/** Reads byte ranges of a descriptor in order by position. */
-async function * readRanges (fd: number, ranges: readonly ByteRange[]): AsyncGenerator<Buffer> {
-  for (const range of ranges) {
+/**
+ * Reads byte ranges of a descriptor in order by position. Before the last bytes go out the file must still
+ * be the one the headers describe: a file rewritten meanwhile would close a body that mixes two versions.
+ */
+async function * readRanges (fd: number, ranges: readonly ByteRange[], identity: FileIdentity): AsyncGenerator<Buffer> {
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i]!
     let position = range.start
     while (position <= range.end) {
       const length = Math.min(STREAM_CHUNK, range.end - position + 1)
       const buffer = Buffer.allocUnsafe(length)
       const { bytesRead } = await readAsync(fd, buffer, 0, length, position)
       // The file shrank under us: stop rather than pad; the connection is cut short.
-      if (bytesRead === 0) throw new Error('file truncated while reading')
+      if (bytesRead === 0) throw new FST_DOWNLOADS_FILE_CHANGED()
       position += bytesRead
+      if (position > range.end && i === ranges.length - 1 && !sameFile(identity, await fstatBig(fd))) throw new FST_DOWNLOADS_FILE_CHANGED()
       yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead)
     }
   }
@@ -107,7 +116,7 @@ export async function readWhole (fd: number, size: number): Promise<Buffer> {
   let offset = 0
   while (offset < size) {
     const { bytesRead } = await readAsync(fd, data, offset, size - offset, offset)
-    if (bytesRead === 0) throw new Error('file truncated while reading')
+    if (bytesRead === 0) throw new FST_DOWNLOADS_FILE_CHANGED()
     offset += bytesRead
   }
   return data

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
 import { contentRange } from '../http/content-range.js'
-import type { Entity } from './entity.js'
+import { FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
+import type { Body, Entity } from './entity.js'
 
 export interface MultipartLayout {
   boundary: string
@@ -63,11 +64,20 @@ async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: rea
   } else {
     for (let i = 0; i < ranges.length; i++) {
       yield heads[i]!
-      const body = await entity.open(ranges[i])
-      if (Buffer.isBuffer(body)) yield body
-      else for await (const chunk of body) yield chunk as Uint8Array
+      yield * exactly(await entity.open(ranges[i]), ranges[i]!.end - ranges[i]!.start + 1)
     }
   }
   yield tail
 }
 
+
+/** A part's bytes, which must be exactly its range: a store that sends more or fewer would shift every part after it. */
+async function * exactly (body: Body, length: number): AsyncGenerator<Uint8Array> {
+  let left = length
+  for await (const chunk of Buffer.isBuffer(body) ? [body] : body) {
+    left -= (chunk as Uint8Array).length
+    if (left < 0) throw new FST_DOWNLOADS_LENGTH_MISMATCH('more', `${length}`)
+    yield chunk as Uint8Array
+  }
+  if (left > 0) throw new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${length}`)
+}

@@ -1,4 +1,5 @@
 import { close, stat, statSync, type BigIntStats } from 'node:fs'
+import { FST_DOWNLOADS_FILE_CHANGED } from '../errors.js'
 import { fileETag } from '../http/etag.js'
 import { memoize, shortString } from '../http/memo.js'
 import { checkDotfiles, pathSegments } from '../path/confine.js'
@@ -112,7 +113,7 @@ function fromCache (
 }
 
 function entryMeta (entry: CachedFile): FileMeta {
-  return { size: Number(entry.identity.size), etag: entry.etag, lastModified: entry.lastModified }
+  return { size: Number(entry.identity.size), etag: entry.etag, lastModified: entry.lastModified, identity: entry.identity }
 }
 
 /** Gives a large file's entry the descriptor just opened, for the requests that follow to share. */
@@ -127,7 +128,7 @@ function shared (entry: CachedFile, fd: number): SharedDescriptor {
 
 /** A large file whose resolution is cached: skip realpath, but only use what was opened if it is still that very file. */
 async function reopen (entry: CachedFile, segments: readonly string[], requested: string, ctx: PathContext): Promise<PathResult> {
-  const opened = await openFile(entry.real).catch(() => undefined)
+  const opened = await openFile(entry.real, ctx).catch(() => undefined)
   if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
     return { entity: fileEntity(entry.filename, shared(entry, opened.fd), fileMeta(opened.stats)), real: entry.real }
   }
@@ -136,9 +137,9 @@ async function reopen (entry: CachedFile, segments: readonly string[], requested
   return await resolvePath(segments, requested, ctx, true)
 }
 
-async function resolvePath (segments: readonly string[], requested: string, ctx: PathContext, useCache: boolean): Promise<PathResult> {
+async function resolvePath (segments: readonly string[], requested: string, ctx: PathContext, useCache: boolean, retried = false): Promise<PathResult> {
   const real = await confineReal(ctx.root, segments, ctx.dotfiles)
-  const { fd, stats } = await openFile(real)
+  const { fd, stats } = await openFile(real, ctx)
   const size = Number(stats.size)
   const filename = segments[segments.length - 1]!
   const resolved: CachedFile = {
@@ -155,18 +156,25 @@ async function resolvePath (segments: readonly string[], requested: string, ctx:
     return { entity: fileEntity(filename, shared(resolved, fd), fileMeta(stats)), real }
   }
 
-  let data: Buffer
-  let after: BigIntStats
+  let data: Buffer | undefined
   try {
-    data = await readWhole(fd, size)
-    // Stat again after reading: a file written to meanwhile may have given torn bytes; those are not kept.
-    after = await fstatBig(fd)
+    data = await readWhole(fd, size).catch((err: unknown) => {
+      if (err instanceof FST_DOWNLOADS_FILE_CHANGED) return undefined
+      throw err
+    })
+    // Stat again after reading: a file written to meanwhile may have given torn bytes.
+    if (data !== undefined && !sameFile(resolved.identity, await fstatBig(fd))) data = undefined
   } finally {
     close(fd, noop)
+  }
+  if (data === undefined) {
+    // Torn bytes are neither served nor kept. A writer is at work: its next version is read once more.
+    if (!retried) return await resolvePath(segments, requested, ctx, useCache, true)
+    throw Object.assign(new FST_DOWNLOADS_FILE_CHANGED(), { headers: { 'retry-after': '1' } })
   }
   const entry: CachedFile & { data: Buffer } = { ...resolved, data }
   const result: PathResult = { entity: cachedEntity(entry), real }
   entry.served = result
-  if (sameFile(entry.identity, after)) ctx.cache.set(requested, entry)
+  ctx.cache.set(requested, entry)
   return result
 }

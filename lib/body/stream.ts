@@ -1,7 +1,8 @@
-import { Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import { FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
 import { noop, type Entity } from './entity.js'
+import { through } from './through.js'
 
 export function isNodeReadable (value: unknown): value is Readable {
   return value instanceof Readable || (typeof value === 'object' && value !== null &&
@@ -20,10 +21,24 @@ export function isAsyncIterable (value: unknown): value is AsyncIterable<unknown
 
 /** Turns any stream-like value (Node Readable, web ReadableStream, async iterable) into a Node Readable. */
 export function toReadable (value: Readable | ReadableStream | AsyncIterable<unknown> | NodeJS.ReadableStream): Readable {
-  if (value instanceof Readable) return value
+  if (value instanceof Readable) return value.readableObjectMode ? through(value, bytesOnly()) : value
   if (isWebStream(value)) return Readable.fromWeb(value)
   if (isNodeReadable(value)) return new Readable().wrap(value)
   return Readable.from(value as AsyncIterable<unknown>, { objectMode: false })
+}
+
+/**
+ * An object-mode Readable (a database cursor) may yield a chunk that is not bytes: piped to the response
+ * as it is, that throws inside the pipe and ends the process. Through this, it is a stream error.
+ */
+function bytesOnly (): Transform {
+  return new Transform({
+    writableObjectMode: true,
+    transform (chunk: unknown, _encoding, callback) {
+      if (typeof chunk === 'string' || chunk instanceof Uint8Array) callback(null, chunk)
+      else callback(new TypeError(`a stream source yielded ${chunk === null ? 'null' : typeof chunk}, not bytes or a string`))
+    }
+  })
 }
 
 /**
@@ -55,6 +70,9 @@ export function streamEntity (value: Readable | ReadableStream | AsyncIterable<u
 
 const destroyedEarly = (): Error => new Error('the stream was destroyed before its first byte')
 
+/** A source's error as the answer: the plugin's own (a length mismatch) as it is, any other a 500 with it as the cause. */
+const sourceFailed = (err: Error): Error => (err as { code?: string }).code?.startsWith('FST_DOWNLOADS_') === true ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
+
 /**
  * Waits for a stream's first chunk (or end), so a source that fails at once gets a clean 500. Returns
  * nothing when the answer is known now: a source that pushes on read (a generator, an in-memory stream)
@@ -66,11 +84,11 @@ export function firstChunk (stream: Readable): void | Promise<void> {
   if (stream.errored !== null) {
     // Its 'error' event may still be on its way; nothing else listens yet.
     stream.on('error', noop)
-    throw new FST_DOWNLOADS_SOURCE_FAILED({ cause: stream.errored })
+    throw sourceFailed(stream.errored)
   }
   if (stream.readableLength > 0 || stream.readableEnded) return
   // Destroyed without an error (an aborted upstream, say): no event will ever come.
-  if (stream.destroyed) throw new FST_DOWNLOADS_SOURCE_FAILED({ cause: destroyedEarly() })
+  if (stream.destroyed) throw sourceFailed(destroyedEarly())
   return new Promise((resolve, reject) => {
     const stop = (): void => {
       stream.off('readable', done)
@@ -80,11 +98,13 @@ export function firstChunk (stream: Readable): void | Promise<void> {
     }
     const done = (): void => {
       stop()
+      // An error between now and the send (a length guard's short end) must not be uncaught: the send sees it as `errored`.
+      stream.on('error', noop)
       resolve()
     }
     const failed = (err: Error): void => {
       stop()
-      reject(new FST_DOWNLOADS_SOURCE_FAILED({ cause: err }))
+      reject(sourceFailed(err))
     }
     // 'error' and 'end' come before 'close'; a close alone is a destroy with no error.
     const closed = (): void => failed(destroyedEarly())

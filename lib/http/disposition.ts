@@ -19,10 +19,11 @@ const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u20
 /**
  * Makes a file name safe to put in a header and to save under: control characters (CR, LF, NUL, DEL,
  * C1) and bidirectional overrides are dropped, so nothing can inject a header or disguise an extension, and path separators become `_`, as RFC 6266
- * section 4.3 asks recipients to do anyway. An empty result becomes `download`.
+ * section 4.3 asks recipients to do anyway; a lone surrogate becomes U+FFFD. An empty result becomes `download`.
  */
 export function sanitizeFilename (name: string): string {
-  const clean = name.replace(CONTROLS, '').replace(/[/\\]/g, '_').trim()
+  // A lone surrogate (JSON.parse and databases produce them) cannot be percent-encoded for `filename*`: U+FFFD.
+  const clean = name.toWellFormed().replace(CONTROLS, '').replace(/[/\\]/g, '_').trim()
   return clean === '' || clean === '.' || clean === '..' ? 'download' : clean
 }
 
@@ -38,6 +39,8 @@ export function asciiFallback (name: string): string {
     .replace(/[^\x20-\x7e]/gu, (c) => ASCII_LOOKALIKES[c] ?? '_')
     // `%XX` in the fallback would be percent-decoded by some browsers into another name.
     .replace(/%(?=[0-9A-Fa-f]{2})/g, '_')
+    // A mark stripped at either end (`´d.txt`) leaves a space there, which a browser would keep.
+    .trim()
 }
 
 /**
@@ -50,5 +53,5 @@ export function asciiFallback (name: string): string {
  */
 export function contentDisposition (type: DispositionType, filename: string): string {
   const name = sanitizeFilename(filename)
-  return contentDispositionHeader(name, { type, fallback: asciiFallback(name) })
+  return contentDispositionHeader(name, { type, fallback: asciiFallback(name) || 'download' })
 }

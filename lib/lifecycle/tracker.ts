@@ -6,9 +6,21 @@ import type { ByteRange } from '../conditional/range.js'
 import type { CleanupFunction, DownloadOutcome } from '../types.js'
 import { noop } from '../body/entity.js'
 
-function responseGone (reply: FastifyReply): boolean {
-  const raw = reply.raw as FastifyReply['raw'] & { stream?: { destroyed?: boolean } }
+type RawResponse = FastifyReply['raw'] & { stream?: { destroyed: boolean, aborted: boolean, rstCode?: number } }
+
+/** Whether the client is gone: the response can no longer be written. */
+export function responseGone (reply: FastifyReply): boolean {
+  const raw = reply.raw as RawResponse
   return raw.destroyed || raw.stream?.destroyed === true || reply.request.raw.aborted
+}
+
+/**
+ * Whether the response was written to its end. On HTTP/2 a stream the client reset can still show
+ * `writableFinished` (its buffered write drained before the reset was seen): the reset code decides.
+ */
+function wroteAll (reply: FastifyReply): boolean {
+  const raw = reply.raw as RawResponse
+  return raw.writableFinished && (raw.stream === undefined || (!raw.stream.aborted && (raw.stream.rstCode ?? 0) === 0))
 }
 
 /** Published once per download, with the request, for metrics and audit logs. */
@@ -66,26 +78,14 @@ export class DownloadTracker {
     this.#started = timed || outcomeChannel.hasSubscribers ? performance.now() : undefined
   }
 
-  /**
-   * Counts the body bytes that leave through a stream, and remembers a stream error for the outcome.
-   * With `limit` (the Content-Length a stream source announced), a chunk that would go past it cuts the
-   * connection before it is written: a keep-alive client must never read extra bytes as its next response.
-   */
-  track (body: Readable, limit?: number): void {
+  /** Counts the body bytes that leave through a stream, and remembers a stream error for the outcome. */
+  track (body: Readable): void {
     // Listen for data only once Fastify pipes the body: a 'data' listener added earlier would start the
-    // flow before the response is attached, and lose the bytes. Prepended, so it runs before the pipe writes.
+    // flow before the response is attached, and lose the bytes.
     this.#reply.raw.once('pipe', (source: Readable) => {
       if (source !== body) return
-      body.prependListener('data', (chunk: Buffer | string) => {
-        const length = typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
-        if (limit !== undefined && this.bytesSent + length > limit) {
-          const err = new Error(`stream source is longer than its size option (${limit} bytes)`)
-          this.error ??= err
-          this.#reply.raw.destroy()
-          body.destroy(err)
-          return
-        }
-        this.bytesSent += length
+      body.on('data', (chunk: Buffer | string) => {
+        this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
       })
     })
     body.once('error', (err) => { this.error ??= err })
@@ -98,9 +98,12 @@ export class DownloadTracker {
     this.#oneWrite = length
   }
 
-  /** onResponse: the response was written completely. */
+  /**
+   * onResponse: the response emitted `finish`. On HTTP/1 that means it was written to its end; HTTP/2's
+   * compatibility response emits it also for a stream the client reset, where `writableFinished` stays false.
+   */
   finish (): void {
-    this.#finished = true
+    this.#finished = (this.#reply.raw as RawResponse).stream === undefined || wroteAll(this.#reply)
     this.end()
   }
 
@@ -108,7 +111,7 @@ export class DownloadTracker {
   end (): void {
     if (this.#ended) return
     this.#ended = true
-    const finished = this.#finished || this.#reply.raw.writableFinished
+    const finished = this.#finished || wroteAll(this.#reply)
     // Before settle() the cleanup functions and the file to delete may not be known yet: keep the outcome.
     if (!this.#settled || this.#wantsOutcome(finished)) this.#outcome = this.#outcomeNow(finished)
     if (this.#settled) this.#finalize()
