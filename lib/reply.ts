@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { multipartBody, multipartLayout, newBoundary } from './body/multipart.js'
 import { pathEntity } from './body/path.js'
@@ -5,7 +6,7 @@ import { bufferEntity } from './body/buffer.js'
 import { firstChunk, isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
 import { isRangedSource, rangedEntity } from './body/ranged.js'
 import { emptyBody, noop, toHttpTime, type Body, type Entity } from './body/entity.js'
-import { guardLength } from './body/length-guard.js'
+import { lengthMismatchAhead } from './body/length-guard.js'
 import { plan, type Plan } from './conditional/plan.js'
 import {
   FST_DOWNLOADS_INVALID_OPTION,
@@ -205,13 +206,13 @@ function unlessGone<T> (reply: FastifyReply, pending: Promise<T>, discard: (late
 }
 
 /**
- * The body as the plugin announced it: a stream or a store's bytes are counted against the Content-Length
- * sent for them (files and buffers are read to their known length, and a HEAD has no body).
+ * The length a body must have, when the plugin cannot vouch for it: a stream's or a store's bytes are
+ * held to the Content-Length sent for them (files and buffers are read to their known length, and a
+ * HEAD has no body).
  */
-function counted (body: Body, entity: Entity, headers: Headers, head: boolean): Body {
+function announced (entity: Entity, headers: Headers, head: boolean): number | undefined {
   const length = headers['content-length']
-  if (head || Buffer.isBuffer(body) || typeof length !== 'number' || entity.kind === 'file' || entity.kind === 'buffer') return body
-  return guardLength(body, length)
+  return head || typeof length !== 'number' || entity.kind === 'file' || entity.kind === 'buffer' ? undefined : length
 }
 
 /** A file's own errors are already the plugin's (404, 403, ...); another source's failure is a 500 of ours. */
@@ -221,26 +222,37 @@ function openFailure (entity: Entity, err: unknown): unknown {
 
 function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
   finalHeaders(opts, headers, reply)
-  const guarded = counted(opened, entity, headers, reply.request.method === 'HEAD')
-  const body = opts.throttle === undefined ? guarded : throttled(guarded, opts.throttle)
+  const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
   } else if (entity.kind === 'file') {
     tracker.track(body)
   } else {
+    const length = announced(entity, headers, reply.request.method === 'HEAD')
     // A store or a generator can fail at once; its first byte is awaited only if it is not there yet.
     const ready = firstChunk(body)
     if (ready !== undefined) {
       return unlessGone(reply, ready, noop).then(() => {
-        tracker.track(body)
-        reply.code(status).headers(headers).send(body)
+        sendStream(reply, body, status, headers, length, tracker)
       }, (err: unknown) => {
         body.destroy()
         throw err
       })
     }
-    tracker.track(body)
+    sendStream(reply, body, status, headers, length, tracker)
+    return
   }
+  reply.code(status).headers(headers).send(body)
+}
+
+/** Sends a stream whose first bytes are in; one already longer or shorter than announced is a clean 500. */
+function sendStream (reply: FastifyReply, body: Readable, status: number, headers: Headers, length: number | undefined, tracker: DownloadTracker): void {
+  const mismatch = length === undefined ? undefined : lengthMismatchAhead(body, length)
+  if (mismatch !== undefined) {
+    body.destroy()
+    throw mismatch
+  }
+  tracker.track(body, length)
   reply.code(status).headers(headers).send(body)
 }
 

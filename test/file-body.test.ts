@@ -87,7 +87,7 @@ function openCounted (name: string): { fd: number, identity: FileIdentity, done:
 
 t.test('read directly (not piped to a response), a FileBody yields fresh chunks of at most 64 KiB', async (t) => {
   const { fd, identity, done, handedBack } = openCounted('a.bin')
-  const body = new FileBody(fd, 5, 200004, identity, done)
+  const body = new FileBody(fd, 5, 200004, identity, true, done)
   const chunks: Buffer[] = []
   for await (const chunk of body) chunks.push(chunk as Buffer)
   t.ok(chunks.every((c) => c.length <= STREAM_CHUNK), 'chunk size')
@@ -100,7 +100,7 @@ t.test('read directly (not piped to a response), a FileBody yields fresh chunks 
 t.test('piped to a slow writer that is not a response, a FileBody respects backpressure and closes its descriptor', async (t) => {
   const { fd, identity, done, handedBack } = openCounted('b.bin')
   const got: Buffer[] = []
-  await pipeline(new FileBody(fd, 0, SIZE - 1, identity, done), new Writable({
+  await pipeline(new FileBody(fd, 0, SIZE - 1, identity, true, done), new Writable({
     highWaterMark: 1,
     write (chunk: Buffer, _enc, done) { got.push(chunk); setImmediate(done) }
   }))
@@ -110,7 +110,7 @@ t.test('piped to a slow writer that is not a response, a FileBody respects backp
 
 t.test('destroyed while a read is in flight, a FileBody hands its descriptor back once, after the read', async (t) => {
   const { fd, identity, done, handedBack } = openCounted('a.bin')
-  const body = new FileBody(fd, 0, SIZE - 1, identity, done)
+  const body = new FileBody(fd, 0, SIZE - 1, identity, true, done)
   body.read(0) // starts a read (synchronously calls _read)
   body.destroy()
   t.equal(handedBack(), 0, 'not while the read still uses the descriptor')

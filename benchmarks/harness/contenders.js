@@ -99,6 +99,16 @@ export function contenders ({ node, previous = null }) {
       notes: {}
     },
     {
+      id: 'fastify-downloads-previous-nocache',
+      label: `fastify-downloads at ${previous?.commit ?? '(no --previous)'} (file cache off)`,
+      command: [node, 'servers/fastify-downloads.js'],
+      env: { DOWNLOADS_ENTRY: previous?.entry ?? '', DOWNLOADS_CACHE: 'off' },
+      runtime: 'node',
+      optional: true,
+      missing: previous === null ? 'no --previous <git ref> given' : null,
+      notes: {}
+    },
+    {
       id: 'fastify-static',
       label: '@fastify/static (as shipped)',
       command: [node, 'servers/fastify-static.js'],

@@ -1,4 +1,4 @@
-import { fstat, read } from 'node:fs'
+import { fstat, fstatSync, read, type BigIntStats } from 'node:fs'
 import { ServerResponse } from 'node:http'
 import { Readable, type Writable } from 'node:stream'
 import { FST_DOWNLOADS_FILE_CHANGED } from '../errors.js'
@@ -11,6 +11,16 @@ export const STREAM_CHUNK = 64 * 1024
 export const DIRECT_CHUNK = 256 * 1024
 // Up to 32 of each size kept (10 MiB): one per connection of a busy server reading ranges or large files.
 const pool = new BufferPool(STREAM_CHUNK, DIRECT_CHUNK, 32)
+
+function fstatNow (fd: number, then: (err: Error | null, stats: BigIntStats | undefined) => void): void {
+  let stats: BigIntStats
+  try {
+    stats = fstatSync(fd, { bigint: true })
+  } catch (err) {
+    return then(err as Error, undefined)
+  }
+  then(null, stats)
+}
 
 /**
  * The body of a file response: bytes `start..end` (inclusive) of an open descriptor, which it hands
@@ -38,10 +48,14 @@ export class FileBody extends Readable {
   /** Body bytes flushed to the socket in direct mode (the stream emits no 'data' then). */
   directBytes = 0
 
-  constructor (fd: number, start: number, end: number, identity: FileIdentity, done: () => void) {
+  readonly #syncStat: boolean
+
+  /** `identity`: the file the headers describe; `syncStat`: check it with fstatSync (see the syncStat option). */
+  constructor (fd: number, start: number, end: number, identity: FileIdentity, syncStat: boolean, done: () => void) {
     super({ highWaterMark: STREAM_CHUNK })
     this.#fd = fd
     this.#identity = identity
+    this.#syncStat = syncStat
     this.#done = done
     this.#position = start
     this.#end = end
@@ -116,12 +130,14 @@ export class FileBody extends Readable {
       if (bytesRead === 0) return this.destroy(new FST_DOWNLOADS_FILE_CHANGED())
       this.#position += bytesRead
       if (this.#position <= this.#end) return done(buffer, bytesRead)
+      const last = (err: Error | null, stats: BigIntStats | undefined): void => {
+        if (err === null && sameFile(this.#identity, stats!)) done(buffer, bytesRead)
+        else this.destroy(err ?? new FST_DOWNLOADS_FILE_CHANGED())
+      }
+      if (this.#syncStat) return fstatNow(this.#fd, last)
       this.#reading = true
       fstat(this.#fd, { bigint: true }, (err, stats) => {
-        if (this.#gone(buffer)) return
-        if (err !== null) return this.destroy(err)
-        if (!sameFile(this.#identity, stats)) return this.destroy(new FST_DOWNLOADS_FILE_CHANGED())
-        done(buffer, bytesRead)
+        if (!this.#gone(buffer)) last(err, stats)
       })
     })
   }

@@ -1,4 +1,4 @@
-import { close, constants, fstat, open, read, type BigIntStats } from 'node:fs'
+import { close, constants, fstat, fstatSync, open, read, type BigIntStats } from 'node:fs'
 import { promisify } from 'node:util'
 import type { ByteRange } from '../conditional/range.js'
 import { FST_DOWNLOADS_FILE_CHANGED, FST_DOWNLOADS_NOT_FOUND } from '../errors.js'
@@ -57,7 +57,7 @@ export function fileMeta (stats: BigIntStats): FileMeta {
  * A file entity over a descriptor. It holds a reference until release(); each body and each multipart
  * read takes one of its own, so the descriptor stays open until the last read is back.
  */
-export function fileEntity (filename: string, file: Descriptor, meta: FileMeta): Entity {
+export function fileEntity (filename: string, file: Descriptor, meta: FileMeta, syncStat: boolean): Entity {
   const { size, identity } = meta
   let released = false
   file.ref()
@@ -71,12 +71,12 @@ export function fileEntity (filename: string, file: Descriptor, meta: FileMeta):
     open: (range?: ByteRange): Body => {
       if (size === 0) return Buffer.alloc(0)
       file.ref()
-      return new FileBody(file.fd, range?.start ?? 0, range?.end ?? size - 1, identity, file.unref)
+      return new FileBody(file.fd, range?.start ?? 0, range?.end ?? size - 1, identity, syncStat, file.unref)
     },
     parts: async function * (ranges: readonly ByteRange[]): AsyncGenerator<Buffer> {
       file.ref()
       try {
-        yield * readRanges(file.fd, ranges, identity)
+        yield * readRanges(file.fd, ranges, identity, syncStat)
       } finally {
         file.unref()
       }
@@ -93,7 +93,7 @@ export function fileEntity (filename: string, file: Descriptor, meta: FileMeta):
  * Reads byte ranges of a descriptor in order by position. Before the last bytes go out the file must still
  * be the one the headers describe: a file rewritten meanwhile would close a body that mixes two versions.
  */
-async function * readRanges (fd: number, ranges: readonly ByteRange[], identity: FileIdentity): AsyncGenerator<Buffer> {
+async function * readRanges (fd: number, ranges: readonly ByteRange[], identity: FileIdentity, syncStat: boolean): AsyncGenerator<Buffer> {
   for (let i = 0; i < ranges.length; i++) {
     const range = ranges[i]!
     let position = range.start
@@ -104,7 +104,10 @@ async function * readRanges (fd: number, ranges: readonly ByteRange[], identity:
       // The file shrank under us: stop rather than pad; the connection is cut short.
       if (bytesRead === 0) throw new FST_DOWNLOADS_FILE_CHANGED()
       position += bytesRead
-      if (position > range.end && i === ranges.length - 1 && !sameFile(identity, await fstatBig(fd))) throw new FST_DOWNLOADS_FILE_CHANGED()
+      if (position > range.end && i === ranges.length - 1) {
+        const now = syncStat ? fstatSync(fd, { bigint: true }) : await fstatBig(fd)
+        if (!sameFile(identity, now)) throw new FST_DOWNLOADS_FILE_CHANGED()
+      }
       yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead)
     }
   }

@@ -1,38 +1,30 @@
-import { Transform, type Readable, type TransformCallback } from 'node:stream'
+import type { Readable } from 'node:stream'
 import { FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
-import { through } from './through.js'
 
 /**
- * Holds a body to the length its Content-Length announced. Node does not: on a keep-alive connection
- * extra bytes would be read as the next response, and missing ones would swallow it (RFC 9112 §6.3).
- * The first byte too many fails the body before it is written, and so does an end that comes short;
- * Fastify then answers a clean 500 if nothing was sent yet, or cuts the connection.
+ * What a body's buffer already shows before it is sent: more bytes than announced, or an end with none.
+ * Found then, it is a clean 500 instead of a cut connection.
  */
-export class LengthGuard extends Transform {
-  readonly #length: number
-  #left: number
-
-  constructor (length: number) {
-    super()
-    this.#length = length
-    this.#left = length
-  }
-
-  override _transform (chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (chunk.length > this.#left) {
-      callback(new FST_DOWNLOADS_LENGTH_MISMATCH('more', `${this.#length}`))
-      return
-    }
-    this.#left -= chunk.length
-    callback(null, chunk)
-  }
-
-  override _flush (callback: TransformCallback): void {
-    callback(this.#left === 0 ? null : new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${this.#length}`))
-  }
+export function lengthMismatchAhead (body: Readable, length: number): Error | undefined {
+  if (body.readableLength > length) return new FST_DOWNLOADS_LENGTH_MISMATCH('more', `${length}`)
+  if (body.readableEnded && length > 0) return new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${length}`)
+  return undefined
 }
 
-/** `body`, failing on the first byte past `length` or on an end before it. */
-export function guardLength (body: Readable, length: number): Readable {
-  return through(body, new LengthGuard(length))
+/**
+ * Holds a body, as it is piped to the response, to the length its Content-Length announced. Node does not:
+ * on a keep-alive connection extra bytes would be read as the next response, and missing ones would
+ * swallow it (RFC 9112 §6.3). The first chunk too many and an end that comes short cut the connection
+ * before they reach it: the listeners run ahead of the pipe's own. Listeners, not a Transform: one more
+ * stream between source and socket cost a third of a streamed source's requests per second.
+ */
+export function holdToLength (body: Readable, length: number, cut: (err: Error) => void): void {
+  let left = length
+  body.prependListener('data', (chunk: Buffer | string) => {
+    left -= typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+    if (left < 0) cut(new FST_DOWNLOADS_LENGTH_MISMATCH('more', `${length}`))
+  })
+  body.prependListener('end', () => {
+    if (left > 0) cut(new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${length}`))
+  })
 }

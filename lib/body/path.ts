@@ -108,7 +108,7 @@ function fromCache (
   }
   if (entry.served !== undefined) return entry.served
   // The path still leads, unchanged, to the inode a recent response opened: read from that descriptor.
-  if (entry.file !== undefined) return { entity: fileEntity(entry.filename, entry.file, entryMeta(entry)), real: entry.real }
+  if (entry.file !== undefined) return { entity: fileEntity(entry.filename, entry.file, entryMeta(entry), ctx.syncStat), real: entry.real }
   return reopen(entry, segments, requested, ctx)
 }
 
@@ -130,7 +130,7 @@ function shared (entry: CachedFile, fd: number): SharedDescriptor {
 async function reopen (entry: CachedFile, segments: readonly string[], requested: string, ctx: PathContext): Promise<PathResult> {
   const opened = await openFile(entry.real, ctx).catch(() => undefined)
   if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
-    return { entity: fileEntity(entry.filename, shared(entry, opened.fd), fileMeta(opened.stats)), real: entry.real }
+    return { entity: fileEntity(entry.filename, shared(entry, opened.fd), fileMeta(opened.stats), ctx.syncStat), real: entry.real }
   }
   if (opened !== undefined) close(opened.fd, noop)
   ctx.cache.delete(requested)
@@ -151,9 +151,9 @@ async function resolvePath (segments: readonly string[], requested: string, ctx:
     filename
   }
   if (!useCache || !ctx.cache.fits(size)) {
-    if (!useCache) return { entity: fileEntity(filename, descriptor(fd), fileMeta(stats)), real }
+    if (!useCache) return { entity: fileEntity(filename, descriptor(fd), fileMeta(stats), ctx.syncStat), real }
     ctx.cache.set(requested, resolved)
-    return { entity: fileEntity(filename, shared(resolved, fd), fileMeta(stats)), real }
+    return { entity: fileEntity(filename, shared(resolved, fd), fileMeta(stats), ctx.syncStat), real }
   }
 
   let data: Buffer | undefined

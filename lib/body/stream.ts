@@ -2,7 +2,6 @@ import { Readable, Transform } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import { FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
 import { noop, type Entity } from './entity.js'
-import { through } from './through.js'
 
 export function isNodeReadable (value: unknown): value is Readable {
   return value instanceof Readable || (typeof value === 'object' && value !== null &&
@@ -21,7 +20,7 @@ export function isAsyncIterable (value: unknown): value is AsyncIterable<unknown
 
 /** Turns any stream-like value (Node Readable, web ReadableStream, async iterable) into a Node Readable. */
 export function toReadable (value: Readable | ReadableStream | AsyncIterable<unknown> | NodeJS.ReadableStream): Readable {
-  if (value instanceof Readable) return value.readableObjectMode ? through(value, bytesOnly()) : value
+  if (value instanceof Readable) return value.readableObjectMode ? bytesOf(value) : value
   if (isWebStream(value)) return Readable.fromWeb(value)
   if (isNodeReadable(value)) return new Readable().wrap(value)
   return Readable.from(value as AsyncIterable<unknown>, { objectMode: false })
@@ -31,14 +30,17 @@ export function toReadable (value: Readable | ReadableStream | AsyncIterable<unk
  * An object-mode Readable (a database cursor) may yield a chunk that is not bytes: piped to the response
  * as it is, that throws inside the pipe and ends the process. Through this, it is a stream error.
  */
-function bytesOnly (): Transform {
-  return new Transform({
+function bytesOf (source: Readable): Readable {
+  const bytes = new Transform({
     writableObjectMode: true,
     transform (chunk: unknown, _encoding, callback) {
       if (typeof chunk === 'string' || chunk instanceof Uint8Array) callback(null, chunk)
       else callback(new TypeError(`a stream source yielded ${chunk === null ? 'null' : typeof chunk}, not bytes or a string`))
     }
   })
+  source.once('error', (err) => bytes.destroy(err))
+  bytes.once('close', () => source.destroy())
+  return source.pipe(bytes)
 }
 
 /**

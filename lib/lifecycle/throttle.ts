@@ -1,6 +1,5 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream'
 import type { Body } from '../body/entity.js'
-import { through } from '../body/through.js'
 import type { ThrottleOptions } from '../types.js'
 
 /**
@@ -51,5 +50,9 @@ export class Throttle extends Transform {
 
 /** Puts a body through a Throttle, carrying errors forward and destruction back. */
 export function throttled (body: Body, options: ThrottleOptions): Readable {
-  return through(Buffer.isBuffer(body) ? Readable.from([body], { objectMode: false }) : body, new Throttle(options))
+  const source = Buffer.isBuffer(body) ? Readable.from([body], { objectMode: false }) : body
+  const throttle = new Throttle(options)
+  source.once('error', (err) => throttle.destroy(err))
+  throttle.once('close', () => source.destroy())
+  return source.pipe(throttle)
 }

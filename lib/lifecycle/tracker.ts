@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ByteRange } from '../conditional/range.js'
 import type { CleanupFunction, DownloadOutcome } from '../types.js'
 import { noop } from '../body/entity.js'
+import { holdToLength } from '../body/length-guard.js'
 
 type RawResponse = FastifyReply['raw'] & { stream?: { destroyed: boolean, aborted: boolean, rstCode?: number } }
 
@@ -78,15 +79,27 @@ export class DownloadTracker {
     this.#started = timed || outcomeChannel.hasSubscribers ? performance.now() : undefined
   }
 
-  /** Counts the body bytes that leave through a stream, and remembers a stream error for the outcome. */
-  track (body: Readable): void {
+  /**
+   * Counts the body bytes that leave through a stream, and remembers a stream error for the outcome.
+   * With `length` (what the Content-Length of a stream or a store announced), a body that turns out
+   * longer or shorter has its connection cut before the wrong bytes or the end reach it.
+   */
+  track (body: Readable, length?: number): void {
     // Listen for data only once Fastify pipes the body: a 'data' listener added earlier would start the
     // flow before the response is attached, and lose the bytes.
     this.#reply.raw.once('pipe', (source: Readable) => {
       if (source !== body) return
       body.on('data', (chunk: Buffer | string) => {
-        this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
+        // A chunk the length guard refused (and so destroyed the body for) was not sent.
+        if (!body.destroyed) this.bytesSent += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length
       })
+      if (length !== undefined) {
+        holdToLength(body, length, (err) => {
+          this.error ??= err
+          this.#reply.raw.destroy()
+          body.destroy(err)
+        })
+      }
     })
     body.once('error', (err) => { this.error ??= err })
     // A file body that writes to the socket itself emits no 'data': it counts what was flushed.
