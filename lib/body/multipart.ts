@@ -70,11 +70,15 @@ async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: rea
   yield tail
 }
 
-
 /** A part's bytes, which must be exactly its range: a store that sends more or fewer would shift every part after it. */
 async function * exactly (body: Body, length: number): AsyncGenerator<Uint8Array> {
+  if (Buffer.isBuffer(body)) {
+    if (body.length !== length) throw new FST_DOWNLOADS_LENGTH_MISMATCH(body.length > length ? 'more' : 'fewer', `${length}`)
+    yield body
+    return
+  }
   let left = length
-  for await (const chunk of Buffer.isBuffer(body) ? [body] : body) {
+  for await (const chunk of body) {
     left -= (chunk as Uint8Array).length
     if (left < 0) throw new FST_DOWNLOADS_LENGTH_MISMATCH('more', `${length}`)
     yield chunk as Uint8Array
