@@ -179,7 +179,7 @@ HTML viewed inline is sandboxed: <code>unsafe.html</code> tries to run script an
 </ul>
 <p><a href="/export.csv">Export a CSV</a> (streamed from an async generator) ·
 <a href="/report">Download a report</a> (a temp file, deleted once sent)</p>
-<footer>Try resuming: <code>curl -C - -O ${escapeHtml(origin)}/files/guide.pdf</code></footer>
+${entries.length === 0 ? '' : `<footer>Try resuming: <code>curl -C - -O ${escapeHtml(origin)}/files/${escapeHtml(encodeURIComponent(entries[0]!.name))}</code></footer>`}
 </body>
 </html>
 `

@@ -5,6 +5,17 @@ import { deflateSync, crc32 } from 'node:zlib'
 
 const files = new URL('./files/', import.meta.url)
 
+// WinAnsi's 0x80-0x9F, where it parts from Latin-1 (Node's small ICU decodes windows-1252 as Latin-1).
+const WINANSI = '\u20ac\ufffd\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\ufffd\u017d\ufffd' +
+  '\ufffd\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\ufffd\u017e\u0178'
+const fromWinAnsi = (s) => s.replace(/[\x80-\x9f]/g, (c) => WINANSI[c.charCodeAt(0) - 0x80])
+
+/** A PDF text string in UTF-16BE with its byte order mark, as hex (PDF 1.7 section 7.9.2.2). */
+function utf16 (text) {
+  const bytes = Buffer.from(text, 'utf16le').swap16()
+  return 'FEFF' + bytes.toString('hex').toUpperCase()
+}
+
 /** A one-page PDF 1.4 with a few lines of Helvetica text; `lines` are WinAnsi (latin1) strings. */
 function pdf (title, lines) {
   const escape = (s) => s.replace(/[\\()]/g, (c) => '\\' + c)
@@ -19,7 +30,8 @@ function pdf (title, lines) {
     '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>',
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>',
     `<< /Length ${content.length} >>\nstream\n${content.toString('latin1')}\nendstream`,
-    `<< /Title (${escape(title)}) /Producer (fastify-downloads examples) >>`
+    // Text strings outside a content stream are PDFDocEncoding, not WinAnsi (0x96 would read as Œ): UTF-16BE.
+    `<< /Title <${utf16(fromWinAnsi(title))}> /Producer (fastify-downloads examples) >>`
   ]
   let out = '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n'
   const offsets = objects.map((body, i) => {

@@ -1,4 +1,7 @@
-import createError from '@fastify/error'
+import { createError, type FastifyErrorConstructor } from '@fastify/error'
+
+// createError by name, not the default import: the emitted declarations then name FastifyErrorConstructor,
+// where `createError.X` cannot be resolved by an app with `moduleResolution: bundler`.
 
 // Every error the plugin sends or throws; codes are stable and part of the public API.
 
@@ -41,6 +44,9 @@ export const FST_DOWNLOADS_INVALID_SOURCE = createError('FST_DOWNLOADS_INVALID_S
 /** A plugin or per-call option is invalid (a programming error, reported at registration where possible). */
 export const FST_DOWNLOADS_INVALID_OPTION = createError('FST_DOWNLOADS_INVALID_OPTION', 'Invalid option %s: %s', 500, TypeError)
 
+/** Another plugin (@fastify/static, say) has decorated the reply with a name this plugin would use. */
+export const FST_DOWNLOADS_DECORATOR_TAKEN = createError('FST_DOWNLOADS_DECORATOR_TAKEN', '%s', 500)
+
 /** The `root` option is missing, not a directory, or cannot be read. */
 export const FST_DOWNLOADS_INVALID_ROOT = createError('FST_DOWNLOADS_INVALID_ROOT', 'Invalid root %s: %s', 500, TypeError)
 
@@ -58,5 +64,6 @@ export const errorCodes = {
   FST_DOWNLOADS_UNAVAILABLE,
   FST_DOWNLOADS_INVALID_SOURCE,
   FST_DOWNLOADS_INVALID_OPTION,
-  FST_DOWNLOADS_INVALID_ROOT
-} as const
+  FST_DOWNLOADS_INVALID_ROOT,
+  FST_DOWNLOADS_DECORATOR_TAKEN
+} as const satisfies Record<`FST_DOWNLOADS_${string}`, FastifyErrorConstructor<{ code: string, statusCode: number }, [unknown?, unknown?]>>

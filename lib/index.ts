@@ -1,8 +1,10 @@
 import fp from 'fastify-plugin'
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import { FST_DOWNLOADS_DECORATOR_TAKEN } from './errors.js'
 import { pluginSettings, type PluginSettings } from './options.js'
 import { sendDownload } from './reply.js'
 import { kDownload } from './symbols.js'
+import { readableSchemaErrors } from './schemas/messages.js'
 import type { DownloadTracker } from './lifecycle/tracker.js'
 import type { FileCacheStats } from './body/file-cache.js'
 import type { DownloadOptions, DownloadSource, FastifyDownloadsOptions } from './types.js'
@@ -18,12 +20,23 @@ declare module 'fastify' {
     /** Size and use of the in-memory cache of small files (bounded by the cache* options). */
     readonly downloadsCache: FileCacheStats
   }
+  // Methods, not properties: @fastify/static declares a `download` method too, and a property of the
+  // same name would not merge with it (TS2300) in an app that has both installed.
   interface FastifyReply {
     /** Sends a file (a path under the root) or another source as an attachment (`Content-Disposition: attachment`). */
-    download: DownloadMethod
+    download (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
+    download (source: DownloadSource, options: DownloadOptions): FastifyReply
     /** Sends a file or another source to be shown in the browser (`Content-Disposition: inline`). */
-    inline: DownloadMethod
+    inline (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
+    inline (source: DownloadSource, options: DownloadOptions): FastifyReply
   }
+}
+
+/** Names both plugins and the way out: Fastify's own message names neither. */
+function decoratorTaken (fastify: FastifyInstance, name: string): string {
+  const owner = fastify.hasPlugin('@fastify/static') ? '@fastify/static' : 'another plugin'
+  return `reply.${name} is already decorated by ${owner}: register fastify-downloads with ` +
+    `{ decorators: { download: 'sendDownload', inline: 'sendInline' } } (any free names) to use both`
 }
 
 function trackerOf (request: FastifyRequest): DownloadTracker | undefined {
@@ -33,14 +46,19 @@ function trackerOf (request: FastifyRequest): DownloadTracker | undefined {
 const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, options) => {
   const settings: PluginSettings = pluginSettings(options)
 
-  fastify.decorateReply('download', function (this: FastifyReply, source: DownloadSource, filename?: string | DownloadOptions, opts?: DownloadOptions) {
+  const { download, inline } = settings.decorators
+  for (const name of [download, inline]) {
+    if (fastify.hasReplyDecorator(name)) throw new FST_DOWNLOADS_DECORATOR_TAKEN(decoratorTaken(fastify, name))
+  }
+  fastify.decorateReply(download, function (this: FastifyReply, source: DownloadSource, filename?: string | DownloadOptions, opts?: DownloadOptions) {
     return sendDownload(this, settings, 'attachment', source, filename, opts)
   } as DownloadMethod)
-  fastify.decorateReply('inline', function (this: FastifyReply, source: DownloadSource, filename?: string | DownloadOptions, opts?: DownloadOptions) {
+  fastify.decorateReply(inline, function (this: FastifyReply, source: DownloadSource, filename?: string | DownloadOptions, opts?: DownloadOptions) {
     return sendDownload(this, settings, 'inline', source, filename, opts)
   } as DownloadMethod)
 
   fastify.decorate('downloadsCache', { getter: () => settings.cache.stats() })
+  fastify.addHook('onRoute', readableSchemaErrors)
   // Closes the descriptors cached files keep open for a moment (each once no response reads from it).
   fastify.addHook('onClose', (_instance, hookDone) => {
     settings.cache.clear()
@@ -64,6 +82,7 @@ export default fastifyDownloads
 
 export { FileNameSchema, FilePathSchema, type FileName, type FilePath } from './schemas/index.js'
 export { errorCodes } from './errors.js'
+export { trustedFile, TrustedFile } from './body/trusted.js'
 export { outcomeChannel, type OutcomeMessage } from './lifecycle/tracker.js'
 export type { FileCacheStats } from './body/file-cache.js'
 export type {
@@ -74,6 +93,7 @@ export type {
   DownloadOutcome,
   DownloadSource,
   FastifyDownloadsOptions,
+  RangedBody,
   RangedSource,
   ThrottleOptions
 } from './types.js'

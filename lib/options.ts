@@ -35,6 +35,8 @@ export interface PluginSettings {
   cacheMaxBytes: number
   cacheMaxEntries: number
   cache: FileCache
+  /** The reply decorators' names. */
+  decorators: Readonly<{ download: string, inline: string }>
   defaults: Readonly<ResolvedOptions>
   /** The user's raw per-call defaults, merged under per-call options. */
   rawDefaults: Readonly<DownloadOptions>
@@ -67,6 +69,7 @@ const RULES: ReadonlyMap<string, readonly [(v: unknown) => boolean, string]> = n
   ['headers', [(v) => typeof v === 'object' && v !== null, 'must be an object of header values']],
   ['maxAge', [isCount, 'must be a whole number of seconds']],
   ['immutable', [isBool, 'must be a boolean']],
+  ['public', [isBool, 'must be a boolean']],
   ['cacheControl', [(v) => v === false || isHeaderSafe(v), 'must be a string or false']],
   ['etag', [(v) => isBool(v) || (typeof v === 'string' && v !== ''), 'must be a boolean or an entity-tag string']],
   ['lastModified', [(v) => isBool(v) || v instanceof Date || (typeof v === 'number' && Number.isFinite(v)), 'must be a boolean, a Date or epoch milliseconds']],
@@ -109,7 +112,7 @@ function extraHeaders (headers: DownloadOptions['headers']): Record<string, stri
 const RESOLVE: { readonly [K in keyof ResolvedOptions]: (opts: DownloadOptions) => ResolvedOptions[K] } = {
   mediaType: (opts) => opts.mediaType,
   headers: (opts) => extraHeaders(opts.headers),
-  cacheControl: (opts) => cacheControl({ maxAge: opts.maxAge ?? 0, immutable: opts.immutable ?? false, cacheControl: opts.cacheControl }),
+  cacheControl: (opts) => cacheControl({ maxAge: opts.maxAge, immutable: opts.immutable ?? false, shared: opts.public ?? false, cacheControl: opts.cacheControl }),
   etag: (opts) => typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true,
   lastModified: (opts) => typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
     ? opts.lastModified ?? true
@@ -123,12 +126,13 @@ const RESOLVE: { readonly [K in keyof ResolvedOptions]: (opts: DownloadOptions) 
 }
 const FIELDS = Object.keys(RESOLVE) as ReadonlyArray<keyof ResolvedOptions>
 
-// The resolved field each option feeds: its namesake, and Cache-Control for maxAge and immutable too.
+// The resolved field each option feeds: its namesake, and Cache-Control for maxAge, immutable and public too.
 // root feeds none: it is the call's, read where the path is resolved.
 const FEEDS: ReadonlyMap<string, keyof ResolvedOptions> = new Map([
   ...FIELDS.map((field) => [field, field] as const),
   ['maxAge', 'cacheControl'],
-  ['immutable', 'cacheControl']
+  ['immutable', 'cacheControl'],
+  ['public', 'cacheControl']
 ])
 
 function resolveField<K extends keyof ResolvedOptions> (out: ResolvedOptions, field: K, opts: DownloadOptions): void {
@@ -165,7 +169,7 @@ export function rootPath (root: string | URL): string {
 /** Validates the plugin options once and freezes them. */
 export function pluginSettings (options: FastifyDownloadsOptions): Readonly<PluginSettings> {
   if (typeof options !== 'object' || options === null) fail('options', 'must be an object with a root')
-  const { root, dotfiles, syncStat, cacheMaxFileSize, cacheMaxBytes, cacheMaxEntries, ...rest } = options
+  const { root, dotfiles, syncStat, cacheMaxFileSize, cacheMaxBytes, cacheMaxEntries, decorators, ...rest } = options
   if (root === undefined || root === null || (typeof root !== 'string' && !(root instanceof URL)) || root === '') {
     throw new FST_DOWNLOADS_INVALID_ROOT(String(root), 'root is required: an absolute path, a path relative to the working directory, or a file: URL')
   }
@@ -182,6 +186,11 @@ export function pluginSettings (options: FastifyDownloadsOptions): Readonly<Plug
   check(extra, 'cacheMaxFileSize', isCount, 'must be a whole number of bytes')
   check(extra, 'cacheMaxBytes', isCount, 'must be a whole number of bytes')
   check(extra, 'cacheMaxEntries', isCount, 'must be a whole number')
+  const names = { download: decorators?.download ?? 'download', inline: decorators?.inline ?? 'inline' }
+  if (decorators !== undefined && (typeof decorators !== 'object' || decorators === null)) fail('decorators', 'must be { download?: name, inline?: name }')
+  if (![names.download, names.inline].every((name) => typeof name === 'string' && /^[A-Za-z_$][\w$]*$/.test(name)) || names.download === names.inline) {
+    fail('decorators', 'must be two different identifiers')
+  }
   if ((rest as DownloadOptions).deleteAfter !== undefined) fail('deleteAfter', 'is per call only: it would delete every served file')
   validateDownloadOptions(rest)
   return Object.freeze({
@@ -196,6 +205,7 @@ export function pluginSettings (options: FastifyDownloadsOptions): Readonly<Plug
       maxBytes: cacheMaxBytes ?? DEFAULT_CACHE.maxBytes,
       maxEntries: cacheMaxEntries ?? DEFAULT_CACHE.maxEntries
     }),
+    decorators: Object.freeze(names),
     defaults: Object.freeze(resolveOptions(rest)),
     rawDefaults: Object.freeze({ ...rest })
   })

@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { multipartBody, multipartLayout, newBoundary } from './body/multipart.js'
-import { pathEntity } from './body/path.js'
+import { pathEntity, trustedEntity } from './body/path.js'
+import { TrustedFile } from './body/trusted.js'
 import { bufferEntity } from './body/buffer.js'
 import { firstChunk, isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
 import { isRangedSource, rangedEntity } from './body/ranged.js'
@@ -78,7 +79,11 @@ function served (result: { entity: Entity, real: string }, opts: ResolvedOptions
 /** Turns any source into an entity: the one place that looks at what kind of source it is. */
 function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
   const { source } = call
-  if (opts.deleteAfter && typeof source !== 'string') throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
+  const trusted = TrustedFile.is(source)
+  if (opts.deleteAfter && typeof source !== 'string' && !trusted) {
+    throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
+  }
+  if (trusted) return trustedEntity(source.path, settings.syncStat).then((result) => served(result, opts, tracker))
   if (typeof source === 'string') {
     if (call.options?.root === undefined) return fromPath(source, settings.root, settings, opts, tracker)
     return realRoot(call.options.root).then((root) => fromPath(source, root, settings, opts, tracker))

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import type { ByteRange } from './conditional/range.js'
+import type { TrustedFile } from './body/trusted.js'
 
 export type { ByteRange }
 
@@ -31,20 +32,39 @@ export interface ThrottleOptions {
   burst?: number
 }
 
-/** A byte store that can read any range: object stores, database blobs, archive members. */
+/**
+ * What a RangedSource's open() may return: a Node stream, a web ReadableStream (`(await fetch(url)).body`)
+ * or an async iterable of bytes, or a promise of one.
+ *
+ * @example
+ * const body: RangedBody = Readable.from([Buffer.from('abc')])
+ */
+export type RangedBody = Readable | NodeJS.ReadableStream | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array | string>
+
+/**
+ * A byte store that can read any range: object stores, database blobs, archive members.
+ *
+ * @example
+ * const blob: RangedSource = {
+ *   size: 26,
+ *   etag: '"v1"',
+ *   open: async (range) => (await fetch(url, { headers: range && { range: `bytes=${range.start}-${range.end}` } })).body!
+ * }
+ */
 export interface RangedSource {
   /** Total length in bytes. */
   size: number
   /** A strong (or `W/` weak) entity-tag; quoted or not. */
   etag?: string
   lastModified?: Date | number
-  /** Opens the whole body (no argument) or the inclusive range `start`-`end`. */
-  open: (range?: ByteRange) => Readable | NodeJS.ReadableStream | Promise<Readable | NodeJS.ReadableStream>
+  /** Opens the whole body (no argument) or the inclusive range `start`-`end`: exactly those bytes. */
+  open: (range?: ByteRange) => RangedBody | Promise<RangedBody>
 }
 
 /** Anything reply.download() and reply.inline() can send. */
 export type DownloadSource =
   | string
+  | TrustedFile
   | Buffer
   | Uint8Array
   | Readable
@@ -60,10 +80,15 @@ export interface DownloadOptions {
   mediaType?: string
   /** Extra response headers; they win over the plugin's own (except framing headers). */
   headers?: Record<string, string | number | string[]>
-  /** `max-age` of Cache-Control, in seconds (default 0). */
+  /** `max-age` of Cache-Control, in seconds (default: none, `no-cache`: caches revalidate every time). */
   maxAge?: number
-  /** Adds `immutable` to Cache-Control. */
+  /** Adds `immutable` to Cache-Control (with maxAge). */
   immutable?: boolean
+  /**
+   * Let shared caches (CDNs, proxies) store the response: `public` instead of the default `private`.
+   * Only for responses that need no authorisation.
+   */
+  public?: boolean
   /** A Cache-Control value to send as it is, or `false` to send none. */
   cacheControl?: string | false
   /** Send an ETag (default true); a string is used as the ETag of this body. */
@@ -97,10 +122,16 @@ export interface FastifyDownloadsOptions extends Omit<DownloadOptions, 'root' | 
    * few microseconds on a local disk; on a network file system it can block the event loop, so set false.
    */
   syncStat?: boolean
-  /** Largest file kept in memory, in bytes (default 64 KiB; 0 disables the cache). */
+  /** Largest file kept in memory, in bytes (default 1 MiB; 0 disables the cache). */
   cacheMaxFileSize?: number
   /** Most bytes the cache may hold (default 32 MiB). */
   cacheMaxBytes?: number
   /** Most files the cache may hold (default 1024). */
   cacheMaxEntries?: number
+  /**
+   * The names of the two reply decorators (default `download` and `inline`). Rename them to use the
+   * plugin next to another that decorates `reply.download`, as @fastify/static does; declare the new
+   * names on FastifyReply for TypeScript (README, "With @fastify/static").
+   */
+  decorators?: { download?: string, inline?: string }
 }

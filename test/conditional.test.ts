@@ -40,7 +40,7 @@ t.test('preconditions over real sockets, in the order of RFC 9110 section 13.2.2
       t.equal(res.body.length, 0, `${label}: no body`)
       t.equal(res.headers.etag, etag, `${label}: ETag`)
       t.equal(res.headers['last-modified'], lm, `${label}: Last-Modified`)
-      t.equal(res.headers['cache-control'], 'public, max-age=30', `${label}: Cache-Control`)
+      t.equal(res.headers['cache-control'], 'private, max-age=30', `${label}: Cache-Control`)
       t.notOk(res.headers['content-length'] !== undefined && res.headers['content-length'] !== '26', `${label}: no wrong Content-Length`)
     }
     if (status === 412) {

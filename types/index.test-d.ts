@@ -20,8 +20,11 @@ import {
   type FastifyDownloadsOptions,
   type FileName,
   type FilePath,
+  type RangedBody,
   type RangedSource,
-  type ThrottleOptions
+  type ThrottleOptions,
+  trustedFile,
+  TrustedFile
 } from 'fastify-downloads'
 import * as ns from 'fastify-downloads'
 import type { FileCacheStats, OutcomeMessage } from 'fastify-downloads'
@@ -55,7 +58,8 @@ assert<Equal<keyof typeof errorCodes,
   | 'FST_DOWNLOADS_UNAVAILABLE'
   | 'FST_DOWNLOADS_INVALID_SOURCE'
   | 'FST_DOWNLOADS_INVALID_OPTION'
-  | 'FST_DOWNLOADS_INVALID_ROOT'>>()
+  | 'FST_DOWNLOADS_INVALID_ROOT'
+  | 'FST_DOWNLOADS_DECORATOR_TAKEN'>>()
 const notFound = new errorCodes.FST_DOWNLOADS_NOT_FOUND()
 expectType<string>(notFound.code)
 expectType<number | undefined>(notFound.statusCode)
@@ -180,6 +184,37 @@ expectType<FastifyReply>(reply.download({ size: 3, open: () => readable }, 'x.bi
 expectType<FastifyReply>(reply.download({ size: 3, open: async (range?: ByteRange) => { expectType<ByteRange | undefined>(range); return readable } }, 'x.bin'))
 expectType<DownloadSource>(generate())
 expectType<DownloadSource>(ranged)
+
+// A web ReadableStream from fetch() and an async iterable are ranged bodies too (issue 20, point 6).
+const remote: RangedSource = {
+  size: 10,
+  open: async (range) => (await fetch('http://127.0.0.1:9/blob', { headers: range === undefined ? {} : { range: `bytes=${range.start}-${range.end}` } })).body!
+}
+const iterated: RangedSource = { size: 3, open: async function * () { yield Buffer.from('abc') } }
+expectType<FastifyReply>(reply.download(remote, 'blob.bin'))
+expectType<FastifyReply>(reply.download(iterated, 'x.bin'))
+expectType<RangedBody>(readable)
+
+// A server-chosen absolute path, marked as trusted (issue 20, point 4); a look-alike object is not one.
+expectType<TrustedFile>(trustedFile('/tmp/report.csv'))
+expectType<TrustedFile>(trustedFile(new URL('file:///tmp/report.csv')))
+expectType<FastifyReply>(reply.download(trustedFile('/tmp/report.csv'), 'report.csv', { deleteAfter: true }))
+// @ts-expect-error a plain { path } is not a TrustedFile
+expectType<TrustedFile>({ path: '/etc/passwd' })
+
+// With a response schema, the async form compiles (Fastify's types only let a sync handler return the schema's type).
+const typedApp = Fastify().withTypeProvider<TypeBoxTypeProvider>()
+typedApp.get('/typed/:name', { schema: { params: TypeV1.Object({ name: FileNameSchema }), response: { 200: TypeV1.String() } } },
+  async (req, reply) => reply.download(req.params.name))
+typedApp.get('/typed-block/:name', { schema: { params: TypeV1.Object({ name: FileNameSchema }), response: { 200: TypeV1.String() } } },
+  (req, reply) => { reply.download(req.params.name) })
+
+// Renamed decorators (next to @fastify/static) are typed by the app with DownloadMethod.
+app.register(downloads, { root: '/srv', decorators: { download: 'sendDownload', inline: 'sendInline' } })
+// @ts-expect-error decorator names are strings
+app.register(downloads, { root: '/srv', decorators: { download: 1 } })
+// public: true for shared caches (issue 20, point 7)
+app.register(downloads, { root: '/srv', public: true, maxAge: 60 })
 
 // @ts-expect-error a number is no source
 reply.download(42)

@@ -18,10 +18,10 @@ export const fstatBig = (fd: number): Promise<BigIntStats> => new Promise((resol
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK
 
 /**
- * Opens a file once, stats the open descriptor (no stat-then-open race) and proves it is the confined
- * file (no realpath-then-open race). A directory or anything but a regular file is a 404.
+ * Opens a file once, stats the open descriptor (no stat-then-open race) and, given a confinement, proves
+ * it is the confined file (no realpath-then-open race). A directory or anything but a regular file is a 404.
  */
-export async function openFile (real: string, where: Confinement): Promise<{ fd: number, stats: BigIntStats }> {
+export async function openFile (real: string, where: Confinement | undefined): Promise<{ fd: number, stats: BigIntStats }> {
   let fd: number
   try {
     fd = await openAsync(real, OPEN_FLAGS)
@@ -32,7 +32,7 @@ export async function openFile (real: string, where: Confinement): Promise<{ fd:
     // BigInt: the nanosecond mtime and ctime that tell a cached copy from a changed file.
     const stats = await fstatBig(fd)
     if (!stats.isFile()) throw new FST_DOWNLOADS_NOT_FOUND()
-    await proveConfined(fd, stats, real, where)
+    if (where !== undefined) await proveConfined(fd, stats, real, where)
     return { fd, stats }
   } catch (err) {
     close(fd, () => {})

@@ -3,7 +3,8 @@ import { FST_DOWNLOADS_FILE_CHANGED } from '../errors.js'
 import { fileETag } from '../http/etag.js'
 import { memoize, shortString } from '../http/memo.js'
 import { checkDotfiles, pathSegments } from '../path/confine.js'
-import { confineReal } from '../path/resolve.js'
+import { basename } from 'node:path'
+import { confineReal, fsError, realpathNative } from '../path/resolve.js'
 import type { DotfilesPolicy } from '../types.js'
 import { bufferBody } from './buffer.js'
 import { noop, toHttpTime, type Entity } from './entity.js'
@@ -177,4 +178,16 @@ async function resolvePath (segments: readonly string[], requested: string, ctx:
   entry.served = result
   ctx.cache.set(requested, entry)
   return result
+}
+
+/** A file the server chose (trustedFile()): resolved and opened as any, but confined to no root and never cached. */
+export async function trustedEntity (path: string, syncStat: boolean): Promise<PathResult> {
+  let real: string
+  try {
+    real = await realpathNative(path)
+  } catch (err) {
+    throw fsError(err as NodeJS.ErrnoException)
+  }
+  const { fd, stats } = await openFile(real, undefined)
+  return { entity: fileEntity(basename(path), descriptor(fd), fileMeta(stats), syncStat), real }
 }

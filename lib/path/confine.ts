@@ -5,6 +5,8 @@ import type { DotfilesPolicy } from '../types.js'
 // `%2e`, `%2f`, `%5c`, `%00` left in a path that was already URL-decoded: a double-encoding attempt.
 const ENCODED_SEPARATOR = /%(?:2e|2f|5c|00)/i
 const WINDOWS_DRIVE = /^[a-zA-Z]:/
+// Logged with the 403 (pino serialises it), never sent: what a handler that passed its own absolute path meant to do.
+const ABSOLUTE_HINT = 'paths are served relative to the root; for an absolute path the server chose itself (a temp file), pass trustedFile(path)'
 
 /**
  * Splits a request path into segments under the root, or throws a 403 for anything that tries to
@@ -12,9 +14,8 @@ const WINDOWS_DRIVE = /^[a-zA-Z]:/
  */
 export function pathSegments (file: string): string[] {
   if (file.length === 0) throw new FST_DOWNLOADS_NOT_FOUND()
-  if (file.includes('\0') || file.includes('\\') || file.startsWith('/') || WINDOWS_DRIVE.test(file) || ENCODED_SEPARATOR.test(file)) {
-    throw new FST_DOWNLOADS_PATH_FORBIDDEN()
-  }
+  if (file.startsWith('/') || WINDOWS_DRIVE.test(file)) throw Object.assign(new FST_DOWNLOADS_PATH_FORBIDDEN(), { hint: ABSOLUTE_HINT })
+  if (file.includes('\0') || file.includes('\\') || ENCODED_SEPARATOR.test(file)) throw new FST_DOWNLOADS_PATH_FORBIDDEN()
   const segments: string[] = []
   for (const segment of file.split('/')) {
     if (segment === '..') throw new FST_DOWNLOADS_PATH_FORBIDDEN()

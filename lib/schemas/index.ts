@@ -3,6 +3,8 @@ import { Type, type Static } from '@sinclair/typebox'
 // No `/`, `\`, C0/C1 controls or DEL; not `.` or `..`; UTF-8 length is capped by maxLength on code units
 // (255 UTF-16 units may exceed 255 bytes, so the byte cap is checked by the resolver as well).
 const SEGMENT = '(?!\\.{1,2}(?:/|$))[^/\\\\\\u0000-\\u001f\\u007f-\\u009f]+'
+export const FILE_NAME_PATTERN = `^${SEGMENT}$`
+export const FILE_PATH_PATTERN = `^${SEGMENT}(?:/${SEGMENT})*$`
 
 /**
  * One safe file name, for a route param: not empty, at most 255 bytes, no `/` or `\`, no NUL or other
@@ -15,7 +17,7 @@ const SEGMENT = '(?!\\.{1,2}(?:/|$))[^/\\\\\\u0000-\\u001f\\u007f-\\u009f]+'
 export const FileNameSchema = Type.String({
   minLength: 1,
   maxLength: 255,
-  pattern: `^${SEGMENT}$`,
+  pattern: FILE_NAME_PATTERN,
   description: 'A single file name: no path separators, control characters, `.` or `..`'
 })
 
@@ -30,7 +32,7 @@ export const FileNameSchema = Type.String({
 export const FilePathSchema = Type.String({
   minLength: 1,
   maxLength: 4096,
-  pattern: `^${SEGMENT}(?:/${SEGMENT})*$`,
+  pattern: FILE_PATH_PATTERN,
   description: 'A relative path of safe file names joined by `/`'
 })
 

@@ -111,3 +111,38 @@ t.test('GET /healthz', async (t) => {
   t.equal(res.status, 200)
   t.same(await res.json(), { status: 'ok' })
 })
+
+t.test('the bundled PDFs carry their titles as PDF text strings (UTF-16BE), not WinAnsi bytes', async (t) => {
+  const titles: Record<string, string> = { [NON_ASCII]: 'Résumé – 2026', 'guide.pdf': 'fastify-downloads' }
+  for (const [name, title] of Object.entries(titles)) {
+    const bytes = (await readFile(new URL(name, BUNDLED_FILES))).toString('latin1')
+    const hex = /\/Title <FEFF([0-9A-F]*)>/.exec(bytes)?.[1]
+    t.ok(hex !== undefined, `${name}: the title is a UTF-16BE string with its byte order mark`)
+    t.equal(Buffer.from(hex ?? '', 'hex').swap16().toString('utf16le'), title, name)
+  }
+})
+
+t.test('ROOT=folder npm start serves that folder', async (t) => {
+  const { spawn } = await import('node:child_process')
+  const { mkdtemp, rm, writeFile } = await import('node:fs/promises')
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'fdl-demo-root-'))
+  t.teardown(() => rm(dir, { recursive: true, force: true }))
+  await writeFile(path.join(dir, 'mine.txt'), 'my own file')
+  const server = new URL('../../dist/examples/server.js', import.meta.url)
+  const child = spawn(process.execPath, [server.pathname], { env: { ...process.env, ROOT: dir, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  t.teardown(() => { child.kill() })
+  // The logger's "Server listening at" line names the port it got.
+  const address = await new Promise<string>((resolve, reject) => {
+    let seen = ''
+    child.stdout.on('data', (chunk: Buffer) => {
+      seen += chunk.toString()
+      const found = /"msg":"Server listening at (http:\/\/127\.0\.0\.1:\d+)"/.exec(seen)
+      if (found !== null) resolve(found[1]!)
+    })
+    child.once('exit', (code) => reject(new Error(`the demo exited (${code}): ${seen}`)))
+  })
+  const index = await (await fetch(`${address}/`)).text()
+  t.match(index, 'href="/files/mine.txt"')
+  t.notMatch(index, 'href="/files/guide.pdf"', 'not the bundled files')
+  t.equal(await (await fetch(`${address}/files/mine.txt`)).text(), 'my own file')
+})

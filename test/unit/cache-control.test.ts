@@ -13,31 +13,41 @@ function directives (t: Test, value: string): Map<string, string | true> {
   return out
 }
 
-t.test('cacheControl: max-age from maxAge', async (t) => {
+t.test('cacheControl: private by default, max-age from maxAge', async (t) => {
   for (const maxAge of [0, 1, 60, 31536000]) {
-    const value = cacheControl({ maxAge, immutable: false, cacheControl: undefined })
-    t.type(value, 'string')
-    const d = directives(t, value!)
-    t.equal(d.get('max-age'), String(maxAge), `max-age=${maxAge}`)
-    t.equal(d.get('public'), true, 'public')
-    t.equal(d.has('immutable'), false, 'not immutable')
-    t.equal(d.has('no-store'), false, 'no no-store')
+    for (const shared of [false, true]) {
+      const value = cacheControl({ maxAge, immutable: false, shared, cacheControl: undefined })
+      t.type(value, 'string')
+      const d = directives(t, value!)
+      t.equal(d.get('max-age'), String(maxAge), `max-age=${maxAge}`)
+      t.equal(d.get(shared ? 'public' : 'private'), true, shared ? 'public' : 'private')
+      t.equal(d.has(shared ? 'private' : 'public'), false, 'one scope only')
+      t.equal(d.has('immutable'), false, 'not immutable')
+      t.equal(d.has('no-store'), false, 'no no-store: 304 keeps working')
+    }
   }
 })
 
+t.test('cacheControl: without maxAge, caches must revalidate (no-cache), and shared caches may not store it', async (t) => {
+  const d = directives(t, cacheControl({ maxAge: undefined, immutable: false, shared: false, cacheControl: undefined })!)
+  t.same([...d.keys()].sort(), ['no-cache', 'private'])
+  const shared = directives(t, cacheControl({ maxAge: undefined, immutable: false, shared: true, cacheControl: undefined })!)
+  t.same([...shared.keys()].sort(), ['no-cache', 'public'])
+})
+
 t.test('cacheControl: immutable adds the RFC 8246 directive', async (t) => {
-  const d = directives(t, cacheControl({ maxAge: 31536000, immutable: true, cacheControl: undefined })!)
+  const d = directives(t, cacheControl({ maxAge: 31536000, immutable: true, shared: true, cacheControl: undefined })!)
   t.equal(d.get('immutable'), true)
   t.equal(d.get('max-age'), '31536000')
 })
 
 t.test('cacheControl: a string is sent as it is', async (t) => {
   for (const value of ['no-store', 'private, max-age=0, must-revalidate', 'no-cache']) {
-    t.equal(cacheControl({ maxAge: 100, immutable: true, cacheControl: value }), value, value)
+    t.equal(cacheControl({ maxAge: 100, immutable: true, shared: true, cacheControl: value }), value, value)
   }
 })
 
 t.test('cacheControl: false sends none', async (t) => {
-  t.equal(cacheControl({ maxAge: 100, immutable: true, cacheControl: false }), undefined)
-  t.equal(cacheControl({ maxAge: 0, immutable: false, cacheControl: false }), undefined)
+  t.equal(cacheControl({ maxAge: 100, immutable: true, shared: false, cacheControl: false }), undefined)
+  t.equal(cacheControl({ maxAge: 0, immutable: false, shared: true, cacheControl: false }), undefined)
 })

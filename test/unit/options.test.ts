@@ -133,7 +133,7 @@ t.test('defaults', async (t) => {
   t.equal(settings.defaults.deleteAfter, false)
   t.strictSame(settings.defaults.cleanup, [])
   t.equal(settings.defaults.throttle, undefined)
-  t.equal(settings.defaults.cacheControl, 'public, max-age=0')
+  t.equal(settings.defaults.cacheControl, 'private, no-cache')
 })
 
 t.test('the result is frozen, through to the nested values', async (t) => {
@@ -192,7 +192,8 @@ t.test('a call\'s options over the defaults: field for field what resolving the 
     }
   }
   const settings = pluginSettings({ root: files, maxAge: 60 })
-  t.equal(withCallOptions(settings, { immutable: true }).cacheControl, 'public, max-age=60, immutable', 'a call completes the registration\'s Cache-Control')
+  t.equal(withCallOptions(settings, { immutable: true }).cacheControl, 'private, max-age=60, immutable', 'a call completes the registration\'s Cache-Control')
+  t.equal(withCallOptions(settings, { public: true }).cacheControl, 'public, max-age=60', 'public: true makes it public')
   t.equal(withCallOptions(settings, { size: 1 }).cacheControl, settings.defaults.cacheControl, 'untouched fields are the defaults\'')
   t.notOk(Object.isFrozen(withCallOptions(settings, {})), 'a per-call copy, not the frozen defaults')
 })
