@@ -113,10 +113,10 @@ t.test('long names: routerOptions.maxParamLength lets 255 characters through; a 
     app.get('/named/:name', { schema: { params: Type.Object({ name: FileNameSchema }) } }, (req, reply) => reply.download(req.params.name))
     await app.ready()
     const res = await app.inject(`/named/${long}`)
-    const warned = logs.lines.some((l) => /routerOptions: \{ maxParamLength: 255 \}/.test(l.msg))
+    const warned = logs.lines.filter((l) => /routerOptions: \{ maxParamLength: 255 \}/.test(l.msg)).length === 1
     if (maxParamLength === 100) {
       t.equal(res.statusCode, 414, 'the router cuts it')
-      t.ok(warned, 'and the route was logged at start-up')
+      t.ok(warned, 'and the route was logged at start-up, once')
     } else {
       t.equal(res.statusCode, 200, 'served')
       t.equal(res.body, 'long')

@@ -57,7 +57,8 @@ export function readableSchemaErrors (this: FastifyInstance, route: RouteOptions
 
   const limit = maxParamLength(this)
   const params = fileNameParams(route.schema).filter((name) => route.url.includes(`:${name}`))
-  if (params.length > 0 && limit < 255) {
+  // Once per route: Fastify adds a HEAD route for each GET, with the same options.
+  if (params.length > 0 && limit < 255 && route.method !== 'HEAD') {
     this.log.warn({ route: route.url, maxParamLength: limit },
       `names over ${limit} characters get 414 before FileNameSchema sees them: set routerOptions: { maxParamLength: 255 }`)
   }
