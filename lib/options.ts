@@ -112,7 +112,11 @@ function extraHeaders (headers: DownloadOptions['headers']): Record<string, stri
 const RESOLVE: { readonly [K in keyof ResolvedOptions]: (opts: DownloadOptions) => ResolvedOptions[K] } = {
   mediaType: (opts) => opts.mediaType,
   headers: (opts) => extraHeaders(opts.headers),
-  cacheControl: (opts) => cacheControl({ maxAge: opts.maxAge, immutable: opts.immutable ?? false, shared: opts.public ?? false, cacheControl: opts.cacheControl }),
+  cacheControl: (opts) => {
+    // `immutable` means "fresh for max-age, never revalidate" (RFC 8246): without a max-age it has no meaning.
+    if (opts.immutable === true && opts.maxAge === undefined && opts.cacheControl === undefined) fail('immutable', 'needs maxAge')
+    return cacheControl({ maxAge: opts.maxAge, immutable: opts.immutable ?? false, shared: opts.public ?? false, cacheControl: opts.cacheControl })
+  },
   etag: (opts) => typeof opts.etag === 'string' ? normalizeETag(opts.etag) : opts.etag ?? true,
   lastModified: (opts) => typeof opts.lastModified === 'boolean' || opts.lastModified === undefined
     ? opts.lastModified ?? true

@@ -128,11 +128,7 @@ t.test('a non-bytes chunk after bytes went out: the connection is cut, the serve
     })()), 'x.csv', {
       cleanup: (o) => { outcomes.push(o) }
     }))
-    app.get('/bad-at-once', (_req, reply) => reply.download(Readable.from([Buffer.from('id,name\n'), { id: 1 }]), 'x.csv'))
   })
-  const atOnce = await get(base, '/bad-at-once')
-  t.equal(atOnce.status, 500, 'a bad chunk before anything was written: a clean 500')
-  t.notMatch(atOnce.body.toString(), /id,name/, 'with none of the stream in it')
   const res = await get(base, '/bad')
   t.notOk(res.timedOut, 'the response ends, it does not hang')
   t.notOk(res.complete, `the client sees a broken response (${res.error ?? 'closed'}), not a complete one`)

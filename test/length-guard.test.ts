@@ -127,7 +127,9 @@ function cutShort (t: Test, s: Session, status: number, length: number | undefin
 async function errored (t: Test, outcomes: DownloadOutcome[]): Promise<void> {
   await waitFor(() => outcomes.length > 0, 1000)
   t.equal(outcomes.length, 1, 'cleanup ran once')
-  t.ok(outcomes[0]?.error instanceof Error, `the outcome carries an error (${outcomes[0]?.error?.message})`)
+  t.match(outcomes[0]?.error, { code: 'FST_DOWNLOADS_LENGTH_MISMATCH' }, `the outcome carries the mismatch (${outcomes[0]?.error?.message})`)
+  // A cut body is not a finished download; a clean 500 is a finished (error) response.
+  t.equal(outcomes[0]?.aborted, outcomes[0]?.statusCode !== 500, `aborted: ${outcomes[0]?.aborted} for a ${outcomes[0]?.statusCode}`)
 }
 
 /** A route /ranged over a RangedSource of size 10 whose open() is `open`, recording outcomes. */
@@ -198,4 +200,25 @@ t.test('a stream with size 4 whose first chunk is already 10 bytes: a clean 500'
   const s = await session(base, '/stream')
   t.notOk(s.raw.includes('0123'), 'on a keep-alive connection neither')
   noDesync(t, s)
+})
+
+t.test('a stream or store that has ended short before anything was sent: a clean 500, never a connection closed with no status', async (t) => {
+  const outcomes: DownloadOutcome[] = []
+  const cleanup = (o: DownloadOutcome): void => { outcomes.push(o) }
+  const base = await withApp(t, (app) => {
+    app.get('/four', (_req, reply) => reply.download(Readable.from([Buffer.from('0123')]), 'x.bin', { size: 10, cleanup }))
+    app.get('/none', (_req, reply) => reply.download(Readable.from([]), 'x.bin', { size: 10, cleanup }))
+    app.get('/store', (_req, reply) => reply.download({ size: 10, open: () => Readable.from([Buffer.from('01')]) }, 'x.bin', { cleanup }))
+  })
+  for (const path of ['/four', '/none', '/store']) {
+    const res = await request(base, path).catch((err: Error) => err)
+    if (res instanceof Error) {
+      t.fail(`${path}: a clean 500, not a connection closed with no status (${res.message})`)
+      continue
+    }
+    t.equal(res.status, 500, path)
+    t.match(JSON.parse(res.body.toString()), { statusCode: 500, code: 'FST_DOWNLOADS_LENGTH_MISMATCH' }, `${path}: in Fastify error format`)
+  }
+  await waitFor(() => outcomes.length === 3, 1000)
+  t.same(outcomes.map((o) => [o.statusCode, o.aborted]), [[500, false], [500, false], [500, false]])
 })

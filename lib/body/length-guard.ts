@@ -7,9 +7,14 @@ import { FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
  */
 export function lengthMismatchAhead (body: Readable, length: number): Error | undefined {
   if (body.readableLength > length) return new FST_DOWNLOADS_LENGTH_MISMATCH('more', `${length}`)
-  if (body.readableEnded && length > 0) return new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${length}`)
+  if (endSeen(body) && body.readableLength < length) return new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${length}`)
   return undefined
 }
+
+// Node has no public flag for "the source pushed its end, and what is buffered is all there is"
+// (readableEnded waits until the buffer was read): its own stream state says it.
+const endSeen = (body: Readable): boolean =>
+  body.readableEnded || (body as Readable & { _readableState?: { ended?: boolean } })._readableState?.ended === true
 
 /**
  * Holds a body, as it is piped to the response, to the length its Content-Length announced. Node does not:

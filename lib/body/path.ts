@@ -189,5 +189,6 @@ export async function trustedEntity (path: string, syncStat: boolean): Promise<P
     throw fsError(err as NodeJS.ErrnoException)
   }
   const { fd, stats } = await openFile(real, undefined)
-  return { entity: fileEntity(basename(path), descriptor(fd), fileMeta(stats), syncStat), real }
+  // deleteAfter removes what the server named (a link, not what it points to).
+  return { entity: fileEntity(basename(path), descriptor(fd), fileMeta(stats), syncStat), real: path }
 }

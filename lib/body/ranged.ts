@@ -19,7 +19,7 @@ export function rangedEntity (source: RangedSource): Entity {
     kind: 'ranged',
     rangeable: true,
     filename: 'download',
-    open: async (range?: ByteRange) => toReadable(await source.open(range)),
+    open: async (range?: ByteRange) => toReadable(await source.open(range), true),
     release: noop
   }
 }

@@ -2,6 +2,9 @@ import { isAbsolute } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { FST_DOWNLOADS_INVALID_SOURCE } from '../errors.js'
 
+// A registry symbol, so that the ESM and the CommonJS build (or two installed copies) know each other's.
+const kTrusted = Symbol.for('fastify-downloads.trusted-file')
+
 /**
  * A file the server chose itself (a temp file a handler just wrote), named by an absolute path and
  * served without root confinement. Everything else applies: open-then-fstat, validators, ranges,
@@ -12,20 +15,25 @@ import { FST_DOWNLOADS_INVALID_SOURCE } from '../errors.js'
  * file.path // '/tmp/report.csv'
  */
 export class TrustedFile {
-  /** The absolute path, as given. */
+  /** The absolute path. */
   readonly path: string
-  // Nominal: a plain `{ path }` from a request body must not pass for one, in the types or at run time.
-  readonly #trusted = true
+  // Nominal in the types: a plain `{ path }` (a request body) does not pass for one.
+  declare private readonly brand: typeof kTrusted
 
-  /** Whether `value` was made by trustedFile() (a brand check, not a shape check). */
-  static is (value: unknown): value is TrustedFile {
-    return typeof value === 'object' && value !== null && #trusted in value
+  /** Use `trustedFile()`; throws unless `path` is an absolute path or a `file:` URL. */
+  constructor (path: string | URL) {
+    const absolute = path instanceof URL || (typeof path === 'string' && path.startsWith('file:')) ? fileURLToPath(path) : path
+    if (typeof absolute !== 'string' || !isAbsolute(absolute) || absolute.includes('\0')) {
+      throw new FST_DOWNLOADS_INVALID_SOURCE('trustedFile() takes an absolute path or a file: URL')
+    }
+    this.path = absolute
+    Object.defineProperty(this, kTrusted, { value: true })
+    Object.freeze(this)
   }
 
-  /** Use `trustedFile()`. */
-  constructor (path: string) {
-    this.path = path
-    Object.freeze(this)
+  /** Whether `value` was made by trustedFile(), in this copy of the plugin or another. */
+  static is (value: unknown): value is TrustedFile {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[kTrusted] === true
   }
 }
 
@@ -35,15 +43,11 @@ export class TrustedFile {
  *
  * @example
  * app.get('/report', async (req, reply) => {
- *   const path = join(await mkdtemp(join(tmpdir(), 'report-')), 'report.csv')
+ *   const path = join(tmpdir(), `report-${randomUUID()}.csv`)
  *   await writeFile(path, await renderCsv())
  *   return reply.download(trustedFile(path), 'report.csv', { deleteAfter: true })
  * })
  */
 export function trustedFile (path: string | URL): TrustedFile {
-  const absolute = path instanceof URL || path.startsWith('file:') ? fileURLToPath(path) : path
-  if (typeof absolute !== 'string' || !isAbsolute(absolute) || absolute.includes('\0')) {
-    throw new FST_DOWNLOADS_INVALID_SOURCE('trustedFile() takes an absolute path or a file: URL')
-  }
-  return new TrustedFile(absolute)
+  return new TrustedFile(path)
 }

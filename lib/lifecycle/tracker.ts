@@ -57,6 +57,7 @@ export class DownloadTracker {
   /** performance.now() at the call, taken only when an outcome will be read (cleanup, a subscriber). */
   readonly #started: number | undefined
   #finished = false
+  #cut = false
   #ended = false
   #outcome: DownloadOutcome | undefined
   #settled = false
@@ -96,6 +97,9 @@ export class DownloadTracker {
       if (length !== undefined) {
         holdToLength(body, length, (err) => {
           this.error ??= err
+          // The pipe's own end handler still runs for this event, and Node then emits `finish` on the
+          // destroyed response: the download is not finished, whatever that says.
+          this.#cut = true
           this.#reply.raw.destroy()
           body.destroy(err)
         })
@@ -124,7 +128,7 @@ export class DownloadTracker {
   end (): void {
     if (this.#ended) return
     this.#ended = true
-    const finished = this.#finished || wroteAll(this.#reply)
+    const finished = !this.#cut && (this.#finished || wroteAll(this.#reply))
     // Before settle() the cleanup functions and the file to delete may not be known yet: keep the outcome.
     if (!this.#settled || this.#wantsOutcome(finished)) this.#outcome = this.#outcomeNow(finished)
     if (this.#settled) this.#finalize()

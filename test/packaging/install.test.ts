@@ -1,10 +1,10 @@
-// The package as users get it: packed, installed into a scratch app, imported from ESM and CommonJS, and
+// The package as users get it: packed from a fresh clone (prepare builds it), installed into a scratch app, imported from ESM and CommonJS, and
 // its Quick start type-checked under nodenext (ESM and CommonJS) and bundler resolution with skipLibCheck off.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 
@@ -14,14 +14,20 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 const tsc = join(repo, 'node_modules', '.bin', 'tsc')
 const version = (name: string): string => (JSON.parse(readFileSync(join(repo, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
 
-if (!existsSync(join(repo, 'dist', 'lib', 'index.js')) || !existsSync(join(repo, 'dist', 'cjs', 'index.js'))) {
-  t.fail('dist/ is not built: run `npm run build` (npm test does)')
-} else {
+{
   const scratch = mkdtempSync(join(tmpdir(), 'fdl-install-'))
   t.teardown(() => rmSync(scratch, { recursive: true, force: true }))
 
   t.before(async () => {
-    const { stdout } = await exec(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: repo })
+    // What a fresh clone holds: the tracked files as they are now, no dist/. `npm pack` must build it (prepare).
+    const clone = join(scratch, 'clone')
+    const { stdout: tracked } = await exec('git', ['ls-files', '-z'], { cwd: repo, maxBuffer: 16 * 1024 * 1024 })
+    for (const file of tracked.split('\0').filter((f) => f !== '' && existsSync(join(repo, f)))) {
+      mkdirSync(dirname(join(clone, file)), { recursive: true })
+      copyFileSync(join(repo, file), join(clone, file))
+    }
+    symlinkSync(join(repo, 'node_modules'), join(clone, 'node_modules'))
+    const { stdout } = await exec(npm, ['pack', '--json', '--pack-destination', scratch], { cwd: clone, maxBuffer: 16 * 1024 * 1024 })
     const tarball = join(scratch, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename)
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }))
     const deps = ['fastify', '@sinclair/typebox', '@fastify/type-provider-typebox', '@types/node'].map((name) => `${name}@${version(name)}`)

@@ -188,12 +188,15 @@ t.test('a call\'s options over the defaults: field for field what resolving the 
     const settings = pluginSettings({ root: files, ...registration })
     for (const call of calls) {
       const name = `${JSON.stringify(registration)} + ${JSON.stringify(call)}`
-      t.strictSame(withCallOptions(settings, call), resolveOptions({ ...settings.rawDefaults, ...call }), name)
+      // Both give the same options, or both refuse them the same way (immutable with no maxAge anywhere).
+      const outcome = (f: () => unknown): unknown => { try { return f() } catch (err) { return (err as { message: string }).message } }
+      t.strictSame(outcome(() => withCallOptions(settings, call)), outcome(() => resolveOptions({ ...settings.rawDefaults, ...call })), name)
     }
   }
   const settings = pluginSettings({ root: files, maxAge: 60 })
   t.equal(withCallOptions(settings, { immutable: true }).cacheControl, 'private, max-age=60, immutable', 'a call completes the registration\'s Cache-Control')
   t.equal(withCallOptions(settings, { public: true }).cacheControl, 'public, max-age=60', 'public: true makes it public')
+  t.throws(() => pluginSettings({ root: files, immutable: true }), { code: 'FST_DOWNLOADS_INVALID_OPTION', message: /immutable: needs maxAge/ }, 'immutable needs a max-age')
   t.equal(withCallOptions(settings, { size: 1 }).cacheControl, settings.defaults.cacheControl, 'untouched fields are the defaults\'')
   t.notOk(Object.isFrozen(withCallOptions(settings, {})), 'a per-call copy, not the frozen defaults')
 })

@@ -37,6 +37,18 @@ for (const viaProc of [true, false]) {
   t.test(`${how}: a file reached through a folder swapped for a symlink out of the root is refused`, async (t) => {
     t.equal(await outcome(join(root, 'swapped', 'f.txt'), viaProc), 'FST_DOWNLOADS_PATH_FORBIDDEN')
   })
+  t.test(`${how}: a descriptor that is not the file the path now leads to is refused`, async (t) => {
+    // Opened as one file, while the name now leads to another (a rename or swap inside the root between the two).
+    const fd = openSync(join(root, 'up', 'f.txt'), 'r')
+    try {
+      const err = await proveConfined(fd, fstatSync(fd, { bigint: true }), join(root, '.hidden', 'f.txt'), { root, dotfiles: 'allow' }, viaProc)
+        .then(() => undefined, (e: { code: string }) => e.code)
+      // /proc names the file the descriptor is open on, which is inside: proven; the portable check compares inodes.
+      t.equal(err, viaProc ? undefined : 'FST_DOWNLOADS_PATH_FORBIDDEN')
+    } finally {
+      closeSync(fd)
+    }
+  })
   t.test(`${how}: the dotfiles policy applies to where the descriptor really is`, async (t) => {
     t.equal(await outcome(join(root, '.hidden', 'f.txt'), viaProc), 'FST_DOWNLOADS_NOT_FOUND')
     t.equal(await outcome(join(root, '.hidden', 'f.txt'), viaProc, 'deny'), 'FST_DOWNLOADS_DOTFILE_DENIED')
