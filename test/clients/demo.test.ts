@@ -146,3 +146,19 @@ t.test('ROOT=folder npm start serves that folder', async (t) => {
   t.notMatch(index, 'href="/files/guide.pdf"', 'not the bundled files')
   t.equal(await (await fetch(`${address}/files/mine.txt`)).text(), 'my own file')
 })
+
+t.test('npm start does not rebuild a build that is current', async (t) => {
+  const { execFile } = await import('node:child_process')
+  const { promisify } = await import('node:util')
+  const { stat } = await import('node:fs/promises')
+  const repo = new URL('../../', import.meta.url)
+  const pkg = JSON.parse(await readFile(new URL('package.json', repo), 'utf8')) as { scripts: { start: string } }
+  const [build, run] = pkg.scripts.start.split(' && ')
+  t.equal(run, 'node dist/examples/server.js', 'start builds, then runs the demo')
+  t.match(build, /^tsc -p tsconfig\.build\.json$/, 'the build step is the incremental compile, not a clean build')
+  const outputs = ['dist/examples/server.js', 'dist/examples/app.js', 'dist/lib/index.js'].map((p) => new URL(p, repo))
+  const before = await Promise.all(outputs.map(async (p) => (await stat(p)).mtimeMs))
+  const [command, ...args] = build!.split(' ')
+  await promisify(execFile)(path.join(repo.pathname, 'node_modules', '.bin', command!), args, { cwd: repo.pathname })
+  t.same(await Promise.all(outputs.map(async (p) => (await stat(p)).mtimeMs)), before, 'nothing was written again')
+})

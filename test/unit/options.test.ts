@@ -214,3 +214,13 @@ t.test('per-call options are checked name by name, and only the names that are o
   const fromPrototype = Object.create({ size: 5, maxAge: 1 }) as DownloadOptions
   t.strictSame(withCallOptions(settings, fromPrototype), settings.defaults, 'an inherited option overrides no default')
 })
+
+t.test('the documented cache defaults are the ones the code applies', async (t) => {
+  const { readFile } = await import('node:fs/promises')
+  const types = await readFile(new URL('../../lib/types.ts', import.meta.url), 'utf8')
+  const settings = pluginSettings({ root: files })
+  const mib = (bytes: number): string => bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`
+  t.match(types, `Largest file kept in memory, in bytes (default ${mib(settings.cache.limits.maxFileSize)}`)
+  t.match(types, `Most bytes the cache may hold (default ${mib(settings.cache.limits.maxBytes)})`)
+  t.match(types, `Most files the cache may hold (default ${settings.cache.limits.maxEntries})`)
+})
