@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
-import { multipartBody, multipartLayout, newBoundary } from './body/multipart.js'
+import { multipartBody } from './body/multipart.js'
 import { pathEntity, trustedEntity } from './body/path.js'
 import { TrustedFile } from './body/trusted.js'
 import { bufferEntity } from './body/buffer.js'
@@ -8,18 +8,12 @@ import { firstChunk, isAsyncIterable, isNodeReadable, isWebStream, streamEntity 
 import { isRangedSource, rangedEntity } from './body/ranged.js'
 import { emptyBody, noop, toHttpTime, type Body, type Entity } from './body/entity.js'
 import { lengthMismatchAhead } from './body/length-guard.js'
-import { plan, type Plan } from './conditional/plan.js'
-import {
-  FST_DOWNLOADS_INVALID_OPTION,
-  FST_DOWNLOADS_INVALID_SOURCE,
-  FST_DOWNLOADS_PRECONDITION_FAILED,
-  FST_DOWNLOADS_RANGE_NOT_SATISFIABLE,
-  FST_DOWNLOADS_SOURCE_FAILED
-} from './errors.js'
-import { contentRange, unsatisfiedRange } from './http/content-range.js'
+import { plan } from './conditional/plan.js'
+import type { ByteRange } from './conditional/range.js'
+import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_SOURCE, FST_DOWNLOADS_SOURCE_FAILED } from './errors.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
 import { memoize, shortString } from './http/memo.js'
-import { contentType, finalHeaders, representationHeaders, validatorHeaders, type Headers } from './http/headers.js'
+import { respond, type BodyPlan, type Headers } from './respond.js'
 import { DownloadTracker, responseGone } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
 import { rootPath, validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
@@ -95,24 +89,14 @@ function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, 
   throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
 }
 
-/** Opens the body a plan calls for. */
-function openBody (entity: Entity, decision: Plan & { status: 200 | 206 }, mediaType: string, headers: Headers, tracker: DownloadTracker): Body | Promise<Body> {
-  if (decision.status === 200) {
-    if (decision.head) return emptyBody()
-    return entity.open()
+/** Opens the body a response calls for. */
+function openBody (entity: Entity, body: BodyPlan): Body | Promise<Body> {
+  switch (body.kind) {
+    case 'none': return emptyBody()
+    case 'whole': return entity.open()
+    case 'range': return entity.open(body.range)
+    case 'multipart': return multipartBody(entity, body.ranges, body.layout)
   }
-  const size = entity.size!
-  if ('range' in decision) {
-    tracker.range = decision.range
-    headers['content-range'] = contentRange(decision.range, size)
-    headers['content-length'] = decision.range.end - decision.range.start + 1
-    return entity.open(decision.range)
-  }
-  tracker.ranges = decision.ranges
-  const layout = multipartLayout(decision.ranges, size, mediaType, newBoundary())
-  headers['content-type'] = `multipart/byteranges; boundary=${layout.boundary}`
-  headers['content-length'] = layout.length
-  return multipartBody(entity, decision.ranges, layout)
 }
 
 // The steps below return a promise only when they must wait (a file opened, a stream's first byte):
@@ -146,34 +130,34 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     now
   })
 
-  if (decision.status === 412) throw new FST_DOWNLOADS_PRECONDITION_FAILED()
-  if (decision.status === 416) {
-    const err = new FST_DOWNLOADS_RANGE_NOT_SATISFIABLE()
-    ;(err as Error & { headers?: Headers }).headers = { 'content-range': unsatisfiedRange(entity.size!), 'accept-ranges': 'bytes' }
-    throw err
-  }
-  if (decision.status === 304) {
-    const headers: Headers = {}
-    validatorHeaders(validators, opts, headers)
-    reply.code(304).headers(finalHeaders(opts, headers, reply)).send(request.method === 'HEAD' ? emptyBody() : undefined)
+  const response = respond({
+    plan: decision,
+    size: entity.size,
+    validators,
+    rangeable,
+    type,
+    filename: safeFilename(call.filename ?? entity.filename),
+    opts,
+    appHas: (name) => reply.hasHeader(name)
+  })
+  const { status, headers, body: planned } = response
+  if (planned.kind === 'range') tracker.range = planned.range
+  else if (planned.kind === 'multipart') tracker.ranges = planned.ranges as ByteRange[]
+  if (status === 304) {
+    reply.code(304).headers(headers).send(request.method === 'HEAD' ? emptyBody() : undefined)
     return
   }
-
-  const filename = safeFilename(call.filename ?? entity.filename)
-  const mediaType = contentType(filename, opts)
-  const headers = representationHeaders(validators, type, filename, mediaType, opts, rangeable)
-  if (entity.size !== undefined) headers['content-length'] = entity.size
   let opened: Body | Promise<Body>
   try {
-    opened = openBody(entity, decision, mediaType, headers, tracker)
+    opened = openBody(entity, planned)
   } catch (err) {
     throw openFailure(entity, err)
   }
   if (opened instanceof Promise) {
     return unlessGone(reply, opened, destroyBody)
-      .then((body) => sendBody(reply, body, entity, decision.status, headers, opts, tracker), (err) => { throw openFailure(entity, err) })
+      .then((body) => sendBody(reply, body, entity, status, headers, opts, tracker), (err) => { throw openFailure(entity, err) })
   }
-  return sendBody(reply, opened, entity, decision.status, headers, opts, tracker)
+  return sendBody(reply, opened, entity, status, headers, opts, tracker)
 }
 
 /** The rejection of a wait the client walked away from: no response is written, and it is not the outcome's error. */
@@ -226,7 +210,6 @@ function openFailure (entity: Entity, err: unknown): unknown {
 }
 
 function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
-  finalHeaders(opts, headers, reply)
   const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
