@@ -31,9 +31,6 @@ export interface PluginSettings {
   root: string
   dotfiles: DotfilesPolicy
   syncStat: boolean
-  cacheMaxFileSize: number
-  cacheMaxBytes: number
-  cacheMaxEntries: number
   cache: FileCache
   /** The reply decorators' names. */
   decorators: Readonly<{ download: string, inline: string }>
@@ -42,7 +39,7 @@ export interface PluginSettings {
   rawDefaults: Readonly<DownloadOptions>
 }
 
-export const DEFAULT_CACHE = Object.freeze({ maxFileSize: 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxEntries: 1024 })
+const DEFAULT_CACHE = Object.freeze({ maxFileSize: 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxEntries: 1024 })
 
 const DOTFILES: readonly DotfilesPolicy[] = ['ignore', 'deny', 'allow']
 
@@ -201,9 +198,6 @@ export function pluginSettings (options: FastifyDownloadsOptions): Readonly<Plug
     root: realRoot,
     dotfiles: dotfiles ?? 'ignore',
     syncStat: syncStat ?? true,
-    cacheMaxFileSize: cacheMaxFileSize ?? DEFAULT_CACHE.maxFileSize,
-    cacheMaxBytes: cacheMaxBytes ?? DEFAULT_CACHE.maxBytes,
-    cacheMaxEntries: cacheMaxEntries ?? DEFAULT_CACHE.maxEntries,
     cache: new FileCache({
       maxFileSize: cacheMaxFileSize ?? DEFAULT_CACHE.maxFileSize,
       maxBytes: cacheMaxBytes ?? DEFAULT_CACHE.maxBytes,

@@ -1,11 +1,7 @@
 import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import { multipartBody } from './body/multipart.js'
-import { pathEntity, trustedEntity } from './body/path.js'
-import { TrustedFile } from './body/trusted.js'
-import { bufferEntity } from './body/buffer.js'
-import { firstChunk, isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
-import { isRangedSource, rangedEntity } from './body/ranged.js'
+import { firstChunk } from './body/stream.js'
 import { emptyBody, noop, toHttpTime, type Body, type Entity } from './body/entity.js'
 import { lengthMismatchAhead } from './body/length-guard.js'
 import { plan } from './conditional/plan.js'
@@ -16,8 +12,8 @@ import { memoize, shortString } from './http/memo.js'
 import { respond, type BodyPlan, type Headers } from './respond.js'
 import { DownloadTracker, responseGone } from './lifecycle/tracker.js'
 import { throttled } from './lifecycle/throttle.js'
-import { rootPath, validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
-import { realpathNative } from './path/resolve.js'
+import { validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
+import { SOURCES } from './sources.js'
 import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource } from './types.js'
 
@@ -31,7 +27,7 @@ interface Call {
 }
 
 /** Sorts out `(source, filename?, options?)` and `(source, options)`, in one place. */
-export function normalizeArguments (source: DownloadSource, filenameOrOptions?: string | DownloadOptions, options?: DownloadOptions): Call {
+function normalizeArguments (source: DownloadSource, filenameOrOptions?: string | DownloadOptions, options?: DownloadOptions): Call {
   if (typeof filenameOrOptions === 'string') return { source, filename: filenameOrOptions, options }
   if (filenameOrOptions === undefined || filenameOrOptions === null) return { source, filename: undefined, options }
   if (options !== undefined) throw new FST_DOWNLOADS_INVALID_OPTION('filename', 'must be a string when options follow it')
@@ -45,48 +41,27 @@ function effectiveOptions (settings: PluginSettings, options: DownloadOptions | 
   return withCallOptions(settings, options)
 }
 
-async function realRoot (root: string | URL): Promise<string> {
-  try {
-    return await realpathNative(rootPath(root))
-  } catch (err) {
-    // The per-call root is server configuration: a missing one is the server's fault, not the client's.
-    throw new FST_DOWNLOADS_INVALID_OPTION('root', (err as Error).message)
-  }
-}
-
 /** The entity's date, or the caller's, never later than now (RFC 9110 §8.8.2.1); comparisons use the same value. */
 function lastModifiedOf (opts: ResolvedOptions, entity: Entity, now: number): number | undefined {
   const date = typeof opts.lastModified === 'number' ? opts.lastModified : opts.lastModified ? entity.lastModified : undefined
   return date === undefined ? undefined : Math.min(date, toHttpTime(now))
 }
 
-function fromPath (file: string, root: string, settings: PluginSettings, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
-  const found = pathEntity(file, { root, dotfiles: settings.dotfiles, cache: settings.cache, syncStat: settings.syncStat, uncached: opts.deleteAfter })
-  return found instanceof Promise ? found.then((result) => served(result, opts, tracker)) : served(found, opts, tracker)
-}
-
-function served (result: { entity: Entity, real: string }, opts: ResolvedOptions, tracker: DownloadTracker): Entity {
-  if (opts.deleteAfter) tracker.deletePath = result.real
-  return result.entity
-}
-
-/** Turns any source into an entity: the one place that looks at what kind of source it is. */
+/** Turns any source into an entity, through the first source kind that accepts it. */
 function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
   const { source } = call
-  const trusted = TrustedFile.is(source)
-  if (opts.deleteAfter && typeof source !== 'string' && !trusted) {
-    throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
-  }
-  if (trusted) return trustedEntity(source.path, settings.syncStat).then((result) => served(result, opts, tracker))
-  if (typeof source === 'string') {
-    if (call.options?.root === undefined) return fromPath(source, settings.root, settings, opts, tracker)
-    return realRoot(call.options.root).then((root) => fromPath(source, root, settings, opts, tracker))
-  }
-  // The caller's etag/lastModified options replace the entity's own in serve(), for every source kind.
-  if (source instanceof Uint8Array) return bufferEntity(source, opts.etag === true)
-  if (isNodeReadable(source) || isWebStream(source) || isAsyncIterable(source)) return streamEntity(source, opts.size)
-  if (isRangedSource(source)) return rangedEntity(source)
-  throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
+  const kind = SOURCES.find((k) => k.accepts(source))
+  if (kind === undefined) throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
+  if (opts.deleteAfter && !kind.deletable) throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
+  const found = kind.entity(source, { settings, opts, root: call.options?.root })
+  if (!opts.deleteAfter) return found
+  // Only a file found is deleted: a path refused (403, 404) never is.
+  return found instanceof Promise ? found.then((entity) => deleting(entity, tracker)) : deleting(found, tracker)
+}
+
+function deleting (entity: Entity, tracker: DownloadTracker): Entity {
+  tracker.deletePath = entity.file
+  return entity
 }
 
 /** Opens the body a response calls for. */
@@ -201,19 +176,19 @@ function unlessGone<T> (reply: FastifyReply, pending: Promise<T>, discard: (late
  */
 function announced (entity: Entity, headers: Headers, head: boolean): number | undefined {
   const length = headers['content-length']
-  return head || typeof length !== 'number' || entity.kind === 'file' || entity.kind === 'buffer' ? undefined : length
+  return head || typeof length !== 'number' || !entity.foreign ? undefined : length
 }
 
-/** A file's own errors are already the plugin's (404, 403, ...); another source's failure is a 500 of ours. */
+/** The plugin's own errors (404, 403, a length mismatch) as they are; another failure of a source is a 500 of ours. */
 function openFailure (entity: Entity, err: unknown): unknown {
-  return err === CLIENT_GONE || entity.kind === 'file' || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
+  return err === CLIENT_GONE || !entity.foreign || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
 }
 
 function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
   const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
-  } else if (entity.kind === 'file') {
+  } else if (!entity.foreign) {
     tracker.track(body)
   } else {
     const length = announced(entity, headers, reply.request.method === 'HEAD')

@@ -37,7 +37,7 @@ export function bufferEntity (data: Uint8Array, hash: boolean): Entity {
     size: buffer.length,
     etag: hash ? contentETag(data) : undefined,
     lastModified: undefined,
-    kind: 'buffer',
+    foreign: false,
     rangeable: true,
     filename: 'download',
     open: (range?: ByteRange) => bufferBody(range === undefined ? buffer : buffer.subarray(range.start, range.end + 1)),

@@ -10,8 +10,14 @@ export type Body = Buffer | Readable
  * HTTP semantics have one code path.
  */
 export interface Entity {
-  /** Which source module made it; files are trusted to start reading without a first-byte check. */
-  readonly kind: 'file' | 'buffer' | 'stream' | 'ranged'
+  /**
+   * Its bytes come from someone else (a stream, a store) and may fail at once: the first byte is awaited
+   * before the headers go out, and the body is held to the length announced for it. A file or a buffer
+   * the plugin reads itself, to a length it knows.
+   */
+  readonly foreign: boolean
+  /** The file it reads, by real path: what deleteAfter removes. */
+  readonly file?: string
   /** Length in bytes; undefined for a stream of unknown length. */
   readonly size: number | undefined
   readonly etag: string | undefined

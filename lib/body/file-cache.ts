@@ -21,7 +21,7 @@ export interface CachedFile {
   lastModified: number
   filename: string
   /** What a small file's entry serves, made once with the entry: it is immutable and holds nothing to free. */
-  served?: { entity: Entity, real: string }
+  served?: Entity
   /**
    * A large file's descriptor, open while responses read from it and for a moment after (LINGER_MS): a
    * request meanwhile reads from it instead of opening the file again. Removing the entry retires it.

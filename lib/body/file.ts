@@ -57,7 +57,7 @@ export function fileMeta (stats: BigIntStats): FileMeta {
  * A file entity over a descriptor. It holds a reference until release(); each body and each multipart
  * read takes one of its own, so the descriptor stays open until the last read is back.
  */
-export function fileEntity (filename: string, file: Descriptor, meta: FileMeta, syncStat: boolean): Entity {
+export function fileEntity (real: string, filename: string, file: Descriptor, meta: FileMeta, syncStat: boolean): Entity {
   const { size, identity } = meta
   let released = false
   file.ref()
@@ -65,7 +65,8 @@ export function fileEntity (filename: string, file: Descriptor, meta: FileMeta, 
     size,
     etag: meta.etag,
     lastModified: meta.lastModified,
-    kind: 'file',
+    foreign: false,
+    file: real,
     rangeable: true,
     filename,
     open: (range?: ByteRange): Body => {

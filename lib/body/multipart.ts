@@ -55,7 +55,7 @@ async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: rea
       let left = ranges[i]!.end - ranges[i]!.start + 1
       while (left > 0) {
         const next = await iterator.next()
-        if (next.done === true) throw new Error('ranged body ended early')
+        if (next.done === true) throw new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${ranges[i]!.end - ranges[i]!.start + 1}`)
         left -= next.value.length
         yield next.value
       }

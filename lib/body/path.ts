@@ -63,7 +63,8 @@ function statNow (path: string, sync: boolean): BigIntStats | undefined | Promis
 /** An entity over a cached copy; its ranges are slices of the copy, its body one write. */
 function cachedEntity (entry: CachedFile & { data: Buffer }): Entity {
   return {
-    kind: 'file',
+    foreign: false,
+    file: entry.real,
     size: entry.data.length,
     etag: entry.etag,
     lastModified: entry.lastModified,
@@ -74,12 +75,6 @@ function cachedEntity (entry: CachedFile & { data: Buffer }): Entity {
   }
 }
 
-interface PathResult {
-  entity: Entity
-  /** The real path served (what deleteAfter removes). */
-  real: string
-}
-
 /**
  * A path under the root as an entity: the request path is checked (pure), then served from the cache
  * when a fresh stat shows the cached file unchanged (a large file reads from the descriptor its entry
@@ -87,7 +82,7 @@ interface PathResult {
  * file is then read whole and cached, a large one streamed from its descriptor. A cached small file
  * checked with a synchronous stat is answered without a promise: that is the hot path.
  */
-export function pathEntity (file: string, ctx: PathContext): PathResult | Promise<PathResult> {
+export function pathEntity (file: string, ctx: PathContext): Entity | Promise<Entity> {
   const checked = checkedPath(file)
   const segments = checked.segments
   checkDotfiles(segments, ctx.dotfiles)
@@ -102,14 +97,14 @@ export function pathEntity (file: string, ctx: PathContext): PathResult | Promis
 
 function fromCache (
   entry: CachedFile, now: BigIntStats | undefined, segments: readonly string[], requested: string, ctx: PathContext
-): PathResult | Promise<PathResult> {
+): Entity | Promise<Entity> {
   if (now === undefined || !sameFile(entry.identity, now)) {
     ctx.cache.delete(requested)
     return resolvePath(segments, requested, ctx, true)
   }
   if (entry.served !== undefined) return entry.served
   // The path still leads, unchanged, to the inode a recent response opened: read from that descriptor.
-  if (entry.file !== undefined) return { entity: fileEntity(entry.filename, entry.file, entryMeta(entry), ctx.syncStat), real: entry.real }
+  if (entry.file !== undefined) return fileEntity(entry.real, entry.filename, entry.file, entryMeta(entry), ctx.syncStat)
   return reopen(entry, segments, requested, ctx)
 }
 
@@ -128,17 +123,17 @@ function shared (entry: CachedFile, fd: number): SharedDescriptor {
 }
 
 /** A large file whose resolution is cached: skip realpath, but only use what was opened if it is still that very file. */
-async function reopen (entry: CachedFile, segments: readonly string[], requested: string, ctx: PathContext): Promise<PathResult> {
+async function reopen (entry: CachedFile, segments: readonly string[], requested: string, ctx: PathContext): Promise<Entity> {
   const opened = await openFile(entry.real, ctx).catch(() => undefined)
   if (opened !== undefined && sameFile(entry.identity, opened.stats)) {
-    return { entity: fileEntity(entry.filename, shared(entry, opened.fd), fileMeta(opened.stats), ctx.syncStat), real: entry.real }
+    return fileEntity(entry.real, entry.filename, shared(entry, opened.fd), fileMeta(opened.stats), ctx.syncStat)
   }
   if (opened !== undefined) close(opened.fd, noop)
   ctx.cache.delete(requested)
   return await resolvePath(segments, requested, ctx, true)
 }
 
-async function resolvePath (segments: readonly string[], requested: string, ctx: PathContext, useCache: boolean, retried = false): Promise<PathResult> {
+async function resolvePath (segments: readonly string[], requested: string, ctx: PathContext, useCache: boolean, retried = false): Promise<Entity> {
   const real = await confineReal(ctx.root, segments, ctx.dotfiles)
   const { fd, stats } = await openFile(real, ctx)
   const size = Number(stats.size)
@@ -152,9 +147,9 @@ async function resolvePath (segments: readonly string[], requested: string, ctx:
     filename
   }
   if (!useCache || !ctx.cache.fits(size)) {
-    if (!useCache) return { entity: fileEntity(filename, descriptor(fd), fileMeta(stats), ctx.syncStat), real }
+    if (!useCache) return fileEntity(real, filename, descriptor(fd), fileMeta(stats), ctx.syncStat)
     ctx.cache.set(requested, resolved)
-    return { entity: fileEntity(filename, shared(resolved, fd), fileMeta(stats), ctx.syncStat), real }
+    return fileEntity(real, filename, shared(resolved, fd), fileMeta(stats), ctx.syncStat)
   }
 
   let data: Buffer | undefined
@@ -174,14 +169,13 @@ async function resolvePath (segments: readonly string[], requested: string, ctx:
     throw Object.assign(new FST_DOWNLOADS_FILE_CHANGED(), { headers: { 'retry-after': '1' } })
   }
   const entry: CachedFile & { data: Buffer } = { ...resolved, data }
-  const result: PathResult = { entity: cachedEntity(entry), real }
-  entry.served = result
+  entry.served = cachedEntity(entry)
   ctx.cache.set(requested, entry)
-  return result
+  return entry.served
 }
 
 /** A file the server chose (trustedFile()): resolved and opened as any, but confined to no root and never cached. */
-export async function trustedEntity (path: string, syncStat: boolean): Promise<PathResult> {
+export async function trustedEntity (path: string, syncStat: boolean): Promise<Entity> {
   let real: string
   try {
     real = await realpathNative(path)
@@ -190,5 +184,5 @@ export async function trustedEntity (path: string, syncStat: boolean): Promise<P
   }
   const { fd, stats } = await openFile(real, undefined)
   // deleteAfter removes what the server named (a link, not what it points to).
-  return { entity: fileEntity(basename(path), descriptor(fd), fileMeta(stats), syncStat), real: path }
+  return fileEntity(path, basename(path), descriptor(fd), fileMeta(stats), syncStat)
 }

@@ -16,7 +16,7 @@ export function rangedEntity (source: RangedSource): Entity {
     size: source.size,
     etag: source.etag === undefined ? undefined : normalizeETag(source.etag),
     lastModified: modified === undefined ? undefined : toHttpTime(modified instanceof Date ? modified.getTime() : modified),
-    kind: 'ranged',
+    foreign: true,
     rangeable: true,
     filename: 'download',
     open: async (range?: ByteRange) => toReadable(await source.open(range), true),

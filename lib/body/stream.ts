@@ -77,7 +77,7 @@ export function streamEntity (value: Readable | ReadableStream | AsyncIterable<u
     // A stream has no validators of its own; the caller's etag/lastModified options are applied by serve().
     etag: undefined,
     lastModified: undefined,
-    kind: 'stream',
+    foreign: true,
     rangeable: false,
     filename: 'download',
     open: () => {

@@ -7,7 +7,7 @@ import type { ThrottleOptions } from '../types.js'
  * (no busy loop) and holds the next chunk back, so backpressure reaches the source. Chunks are cut to
  * a tenth of a second's worth so the rate stays smooth.
  */
-export class Throttle extends Transform {
+class Throttle extends Transform {
   readonly #rate: number
   readonly #burst: number
   readonly #slice: number
