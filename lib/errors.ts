@@ -50,6 +50,15 @@ export const FST_DOWNLOADS_DECORATOR_TAKEN = createError('FST_DOWNLOADS_DECORATO
 /** The `root` option is missing, not a directory, or cannot be read. */
 export const FST_DOWNLOADS_INVALID_ROOT = createError('FST_DOWNLOADS_INVALID_ROOT', 'Invalid root %s: %s', 500, TypeError)
 
+/**
+ * Every error class by its code, for `instanceof` checks in an error handler.
+ *
+ * @example
+ * app.setErrorHandler((err, req, reply) => {
+ *   if (err instanceof errorCodes.FST_DOWNLOADS_NOT_FOUND) return reply.code(404).send({ error: 'No such report' })
+ *   reply.send(err)
+ * })
+ */
 export const errorCodes = {
   FST_DOWNLOADS_NOT_FOUND,
   FST_DOWNLOADS_NAME_TOO_LONG,

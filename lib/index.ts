@@ -6,31 +6,7 @@ import { sendDownload } from './reply.js'
 import { kDownload } from './symbols.js'
 import { readableSchemaErrors } from './schemas/messages.js'
 import type { DownloadTracker } from './lifecycle/tracker.js'
-import type { FileCacheStats } from './body/file-cache.js'
-import type { DownloadOptions, DownloadSource, FastifyDownloadsOptions } from './types.js'
-
-export interface DownloadMethod {
-  /** Sends `source` with the suggested file name `filename`. */
-  (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
-  (source: DownloadSource, options: DownloadOptions): FastifyReply
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Size and use of the in-memory cache of small files (bounded by the cache* options). */
-    readonly downloadsCache: FileCacheStats
-  }
-  // Methods, not properties: @fastify/static declares a `download` method too, and a property of the
-  // same name would not merge with it (TS2300) in an app that has both installed.
-  interface FastifyReply {
-    /** Sends a file (a path under the root) or another source as an attachment (`Content-Disposition: attachment`). */
-    download (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
-    download (source: DownloadSource, options: DownloadOptions): FastifyReply
-    /** Sends a file or another source to be shown in the browser (`Content-Disposition: inline`). */
-    inline (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
-    inline (source: DownloadSource, options: DownloadOptions): FastifyReply
-  }
-}
+import type { DownloadMethod, DownloadOptions, DownloadSource, FastifyDownloadsOptions } from './types.js'
 
 /** Names both plugins and the way out: Fastify's own message names neither. */
 function decoratorTaken (fastify: FastifyInstance, name: string): string {
@@ -76,17 +52,25 @@ const plugin: FastifyPluginAsync<FastifyDownloadsOptions> = async (fastify, opti
   })
 }
 
-/** The plugin: `await app.register(downloads, { root })`. */
+/**
+ * The plugin: decorates the reply with `download()` and `inline()`.
+ *
+ * @example
+ * await app.register(downloads, { root: './files' })
+ * app.get('/files/:name', (req, reply) => reply.download(req.params.name))
+ */
 export const fastifyDownloads = fp(plugin, { fastify: '5.x', name: 'fastify-downloads' })
 export default fastifyDownloads
 
 export { FileNameSchema, FilePathSchema, type FileName, type FilePath } from './schemas/index.js'
 export { errorCodes } from './errors.js'
 export { trustedFile, TrustedFile } from './body/trusted.js'
-export { outcomeChannel, type OutcomeMessage } from './lifecycle/tracker.js'
-export type { FileCacheStats } from './body/file-cache.js'
+export { outcomeChannel } from './lifecycle/tracker.js'
 export type {
   ByteRange,
+  DownloadMethod,
+  FileCacheStats,
+  OutcomeMessage,
   CleanupFunction,
   DotfilesPolicy,
   DownloadOptions,

@@ -1,11 +1,24 @@
+// Every public type of the plugin, each with an example. Modules import their types from here.
 import type { Readable } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ByteRange } from './conditional/range.js'
 import type { TrustedFile } from './body/trusted.js'
 
+/**
+ * An inclusive byte range, `start` to `end`: what a RangedSource is asked to open.
+ *
+ * @example
+ * const first100: ByteRange = { start: 0, end: 99 }
+ */
 export type { ByteRange }
 
-/** What happened to one download, given to `cleanup` and published on `fastify-downloads:outcome`. */
+/**
+ * What happened to one download, given to `cleanup` and published on `fastify-downloads:outcome`.
+ *
+ * @example
+ * reply.download('big.iso', { cleanup: (o: DownloadOutcome) => { if (o.aborted) log.info({ sent: o.bytesSent }, 'left early') } })
+ */
 export interface DownloadOutcome {
   /** The status code sent (or about to be sent when the client went away). */
   statusCode: number
@@ -23,8 +36,20 @@ export interface DownloadOutcome {
   ranges?: ByteRange[]
 }
 
+/**
+ * Runs once after the response finished, failed or was aborted; errors are logged, never thrown.
+ *
+ * @example
+ * const removeTemp: CleanupFunction = async () => { await rm(dir, { recursive: true, force: true }) }
+ */
 export type CleanupFunction = (outcome: DownloadOutcome) => void | Promise<void>
 
+/**
+ * A per-download bandwidth limit, as a token bucket.
+ *
+ * @example
+ * const limit: ThrottleOptions = { bytesPerSecond: 256 * 1024, burst: 1024 * 1024 }
+ */
 export interface ThrottleOptions {
   /** Sustained rate, in bytes per second. */
   bytesPerSecond: number
@@ -61,7 +86,13 @@ export interface RangedSource {
   open: (range?: ByteRange) => RangedBody | Promise<RangedBody>
 }
 
-/** Anything reply.download() and reply.inline() can send. */
+/**
+ * Anything reply.download() and reply.inline() can send: a path under the root, a trustedFile(), a
+ * buffer, a stream, or a ranged store.
+ *
+ * @example
+ * const sources: DownloadSource[] = ['reports/q3.pdf', Buffer.from('id\n'), Readable.from(['a', 'b'])]
+ */
 export type DownloadSource =
   | string
   | TrustedFile
@@ -72,7 +103,12 @@ export type DownloadSource =
   | AsyncIterable<Uint8Array | string>
   | RangedSource
 
-/** Options for one download; every one can also be given at registration as a default. */
+/**
+ * Options for one download; every one but root, deleteAfter and size can also be given at registration.
+ *
+ * @example
+ * reply.download('q3.pdf', 'Q3 report.pdf', { maxAge: 3600, throttle: { bytesPerSecond: 5e6 } } satisfies DownloadOptions)
+ */
 export interface DownloadOptions {
   /** A trusted server-side folder for this call (e.g. a temp folder); the path is confined to it. */
   root?: string | URL
@@ -109,9 +145,21 @@ export interface DownloadOptions {
   maxRanges?: number
 }
 
+/**
+ * What to do with path segments that start with a dot: `ignore` (404), `deny` (403) or `allow`.
+ *
+ * @example
+ * await app.register(downloads, { root: './files', dotfiles: 'deny' satisfies DotfilesPolicy })
+ */
 export type DotfilesPolicy = 'ignore' | 'deny' | 'allow'
 
-/** Options of `app.register(downloads, options)`. */
+/**
+ * Options of `app.register(downloads, options)`.
+ *
+ * @example
+ * const options: FastifyDownloadsOptions = { root: new URL('./files/', import.meta.url), maxAge: 60 }
+ * await app.register(downloads, options)
+ */
 export interface FastifyDownloadsOptions extends Omit<DownloadOptions, 'root' | 'deleteAfter' | 'size'> {
   /** The folder files are served from: absolute, relative to the working directory, or a `file:` URL. */
   root: string | URL
@@ -134,4 +182,74 @@ export interface FastifyDownloadsOptions extends Omit<DownloadOptions, 'root' | 
    * names on FastifyReply for TypeScript (README, "With @fastify/static").
    */
   decorators?: { download?: string, inline?: string }
+}
+
+/**
+ * The size and use of the in-memory file cache, as `app.downloadsCache` reports it.
+ *
+ * @example
+ * const { hits, misses, bytes }: FileCacheStats = app.downloadsCache
+ */
+export interface FileCacheStats {
+  entries: number
+  bytes: number
+  hits: number
+  misses: number
+  maxBytes: number
+  maxEntries: number
+  maxFileSize: number
+}
+
+/**
+ * What the `fastify-downloads:outcome` diagnostics channel publishes, once per download.
+ *
+ * @example
+ * subscribe('fastify-downloads:outcome', (message) => {
+ *   const { request, outcome } = message as OutcomeMessage
+ *   metrics.observe(request.routeOptions.url, outcome.bytesSent)
+ * })
+ */
+export interface OutcomeMessage {
+  request: FastifyRequest
+  reply: FastifyReply
+  outcome: DownloadOutcome
+}
+
+/**
+ * The type of `reply.download` and `reply.inline`: declare renamed decorators with it.
+ *
+ * @example
+ * declare module 'fastify' { interface FastifyReply { sendDownload: DownloadMethod } }
+ */
+export interface DownloadMethod {
+  /** Sends `source` with the suggested file name `filename`. */
+  (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
+  (source: DownloadSource, options: DownloadOptions): FastifyReply
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Size and use of the in-memory cache of small files (bounded by the cache* options). */
+    readonly downloadsCache: FileCacheStats
+  }
+  // Methods, not properties: @fastify/static declares a `download` method too, and a property of the
+  // same name would not merge with it (TS2300) in an app that has both installed.
+  interface FastifyReply {
+    /**
+     * Sends a file (a path under the root) or another source as an attachment (`Content-Disposition: attachment`).
+     *
+     * @example
+     * app.get('/files/:name', (req, reply) => reply.download(req.params.name))
+     */
+    download (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
+    download (source: DownloadSource, options: DownloadOptions): FastifyReply
+    /**
+     * Sends a file or another source to be shown in the browser (`Content-Disposition: inline`).
+     *
+     * @example
+     * app.get('/view/:name', (req, reply) => reply.inline(req.params.name))
+     */
+    inline (source: DownloadSource, filename?: string, options?: DownloadOptions): FastifyReply
+    inline (source: DownloadSource, options: DownloadOptions): FastifyReply
+  }
 }

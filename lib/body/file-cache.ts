@@ -1,6 +1,7 @@
 import type { BigIntStats } from 'node:fs'
 import type { Entity } from './entity.js'
 import type { SharedDescriptor } from './descriptor.js'
+import type { FileCacheStats } from '../types.js'
 
 /** What a file was when its bytes were read: any change to it moves one of these. */
 export interface FileIdentity {
@@ -37,16 +38,6 @@ export interface FileCacheLimits {
   maxEntries: number
 }
 
-/** The cache's size and use, as `app.downloadsCache` reports it. */
-export interface FileCacheStats {
-  entries: number
-  bytes: number
-  hits: number
-  misses: number
-  maxBytes: number
-  maxEntries: number
-  maxFileSize: number
-}
 
 export function identityOf (stats: BigIntStats): FileIdentity {
   return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs }

@@ -1,9 +1,9 @@
 import { channel } from 'node:diagnostics_channel'
 import { unlink } from 'node:fs'
 import type { Readable } from 'node:stream'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply } from 'fastify'
 import type { ByteRange } from '../conditional/range.js'
-import type { CleanupFunction, DownloadOutcome } from '../types.js'
+import type { CleanupFunction, DownloadOutcome, OutcomeMessage } from '../types.js'
 import { noop } from '../body/entity.js'
 import { holdToLength } from '../body/length-guard.js'
 
@@ -24,14 +24,14 @@ function wroteAll (reply: FastifyReply): boolean {
   return raw.writableFinished && (raw.stream === undefined || (!raw.stream.aborted && (raw.stream.rstCode ?? 0) === 0))
 }
 
-/** Published once per download, with the request, for metrics and audit logs. */
+/**
+ * Published once per download, with the request, for metrics and audit logs.
+ *
+ * @example
+ * outcomeChannel.subscribe((message) => log.info((message as OutcomeMessage).outcome, 'download'))
+ */
 export const outcomeChannel = channel('fastify-downloads:outcome')
 
-export interface OutcomeMessage {
-  request: FastifyRequest
-  reply: FastifyReply
-  outcome: DownloadOutcome
-}
 
 // Fastify's disabled logger (logger: false) has neither isLevelEnabled nor a level, and writes nothing.
 function logsDebug (log: FastifyReply['log']): boolean {
