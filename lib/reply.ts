@@ -5,7 +5,6 @@ import { firstChunk } from './body/stream.js'
 import { emptyBody, noop, toHttpTime, type Body, type Entity } from './body/entity.js'
 import { lengthMismatchAhead } from './body/length-guard.js'
 import { plan } from './conditional/plan.js'
-import type { ByteRange } from './conditional/range.js'
 import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_SOURCE, FST_DOWNLOADS_SOURCE_FAILED } from './errors.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
 import { memoize, shortString } from './http/memo.js'
@@ -48,20 +47,12 @@ function lastModifiedOf (opts: ResolvedOptions, entity: Entity, now: number): nu
 }
 
 /** Turns any source into an entity, through the first source kind that accepts it. */
-function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Entity | Promise<Entity> {
+function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions): Entity | Promise<Entity> {
   const { source } = call
   const kind = SOURCES.find((k) => k.accepts(source))
   if (kind === undefined) throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
   if (opts.deleteAfter && !kind.deletable) throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
-  const found = kind.entity(source, { settings, opts, root: call.options?.root })
-  if (!opts.deleteAfter) return found
-  // Only a file found is deleted: a path refused (403, 404) never is.
-  return found instanceof Promise ? found.then((entity) => deleting(entity, tracker)) : deleting(found, tracker)
-}
-
-function deleting (entity: Entity, tracker: DownloadTracker): Entity {
-  tracker.deletePath = entity.file
-  return entity
+  return kind.entity(source, { settings, opts, root: call.options?.root })
 }
 
 /** Opens the body a response calls for. */
@@ -80,14 +71,15 @@ type Step = void | Promise<void>
 
 function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Step {
   const opts = effectiveOptions(settings, call.options)
-  tracker.cleanup = opts.cleanup
-  const found = toEntity(settings, call, opts, tracker)
+  tracker.options(opts.cleanup)
+  const found = toEntity(settings, call, opts)
   if (found instanceof Promise) return found.then((entity) => serveEntity(reply, entity, type, call, opts, tracker))
   return serveEntity(reply, found, type, call, opts, tracker)
 }
 
 function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Step {
-  tracker.release = entity.release
+  // Only a file found is deleted: a path refused (403, 404) never got this far.
+  tracker.entity(entity.release, opts.deleteAfter ? entity.file : undefined)
   const request = reply.request
   const now = Date.now()
   const validators = {
@@ -116,8 +108,7 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     appHas: (name) => reply.hasHeader(name)
   })
   const { status, headers, body: planned } = response
-  if (planned.kind === 'range') tracker.range = planned.range
-  else if (planned.kind === 'multipart') tracker.ranges = planned.ranges as ByteRange[]
+  tracker.body(planned)
   if (status === 304) {
     reply.code(304).headers(headers).send(request.method === 'HEAD' ? emptyBody() : undefined)
     return

@@ -3,6 +3,7 @@ import { unlink } from 'node:fs'
 import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import type { ByteRange } from '../conditional/range.js'
+import type { BodyPlan } from '../respond.js'
 import type { CleanupFunction, DownloadOutcome, OutcomeMessage } from '../types.js'
 import { noop } from '../body/entity.js'
 import { holdToLength } from '../body/length-guard.js'
@@ -65,19 +66,36 @@ export class DownloadTracker {
   #direct: { directBytes: number } | undefined
   bytesSent = 0
   error: Error | undefined
-  range: ByteRange | undefined
-  ranges: ByteRange[] | undefined
+  #range: ByteRange | undefined
+  #ranges: readonly ByteRange[] | undefined
   /** Frees the entity (closes a descriptor); set once the entity exists. */
-  release: (() => void) | undefined
+  #release: (() => void) | undefined
   /** A file to delete after the response (deleteAfter). */
-  deletePath: string | undefined
-  cleanup: readonly CleanupFunction[]
+  #deletePath: string | undefined
+  #cleanup: readonly CleanupFunction[]
 
   /** `timed`: the call has cleanup functions (or a subscriber listens), so the outcome's duration is wanted. */
   constructor (reply: FastifyReply, cleanup: readonly CleanupFunction[], timed: boolean) {
     this.#reply = reply
-    this.cleanup = cleanup
+    this.#cleanup = cleanup
     this.#started = timed || outcomeChannel.hasSubscribers ? performance.now() : undefined
+  }
+
+  /** The call's options are known: the cleanup functions to run at the end. */
+  options (cleanup: readonly CleanupFunction[]): void {
+    this.#cleanup = cleanup
+  }
+
+  /** The entity exists: what to free at the end, and the file to delete (deleteAfter). */
+  entity (release: () => void, deletePath: string | undefined): void {
+    this.#release = release
+    this.#deletePath = deletePath
+  }
+
+  /** The response is decided: the range or ranges it sends, for the outcome. */
+  body (plan: BodyPlan): void {
+    if (plan.kind === 'range') this.#range = plan.range
+    else if (plan.kind === 'multipart') this.#ranges = plan.ranges
   }
 
   /**
@@ -154,12 +172,12 @@ export class DownloadTracker {
 
   /** Whether the end has anything to do: a descriptor to close, a file to delete, an outcome someone reads. */
   #hasEndWork (): boolean {
-    return (this.release !== undefined && this.release !== noop) || this.deletePath !== undefined || this.#wantsOutcome(false)
+    return (this.#release !== undefined && this.#release !== noop) || this.#deletePath !== undefined || this.#wantsOutcome(false)
   }
 
   /** Whether anything reads the outcome: cleanup functions, a subscriber, or the debug line of an abort. */
   #wantsOutcome (finished: boolean): boolean {
-    return this.cleanup.length > 0 || outcomeChannel.hasSubscribers || (!finished && logsDebug(this.#reply.log))
+    return this.#cleanup.length > 0 || outcomeChannel.hasSubscribers || (!finished && logsDebug(this.#reply.log))
   }
 
   #outcomeNow (finished: boolean): DownloadOutcome {
@@ -171,15 +189,15 @@ export class DownloadTracker {
       durationMs: this.#started === undefined ? this.#reply.elapsedTime : performance.now() - this.#started
     }
     if (this.error !== undefined) outcome.error = this.error
-    if (this.range !== undefined) outcome.range = this.range
-    if (this.ranges !== undefined) outcome.ranges = this.ranges
+    if (this.#range !== undefined) outcome.range = this.#range
+    if (this.#ranges !== undefined) outcome.ranges = this.#ranges.slice()
     return outcome
   }
 
   #finalize (): void {
-    this.release?.()
+    this.#release?.()
     const outcome = this.#outcome
-    if (this.deletePath === undefined && (outcome === undefined || (this.cleanup.length === 0 && !outcome.aborted && !outcomeChannel.hasSubscribers))) return
+    if (this.#deletePath === undefined && (outcome === undefined || (this.#cleanup.length === 0 && !outcome.aborted && !outcomeChannel.hasSubscribers))) return
     // Never before the response is out, never in the way of the next request.
     setImmediate(() => { void this.#runCleanup(outcome) })
   }
@@ -187,15 +205,15 @@ export class DownloadTracker {
   async #runCleanup (outcome: DownloadOutcome | undefined): Promise<void> {
     const log = this.#reply.log
     if (outcome?.aborted === true) log.debug({ bytesSent: outcome.bytesSent }, 'download aborted by the client')
-    if (this.deletePath !== undefined) {
-      const path = this.deletePath
+    if (this.#deletePath !== undefined) {
+      const path = this.#deletePath
       await new Promise<void>((resolve) => unlink(path, (err) => {
         if (err !== null && err.code !== 'ENOENT') log.error({ err, path }, 'deleteAfter could not remove the file')
         resolve()
       }))
     }
     if (outcome === undefined) return
-    for (const fn of this.cleanup) {
+    for (const fn of this.#cleanup) {
       try {
         await fn(outcome)
       } catch (err) {
