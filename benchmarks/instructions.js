@@ -7,17 +7,17 @@
 //                                   [--warmup 20000] [--processes 3] [--previous <git ref>] [--node 22]
 //                                   [--name suffix] [--keep-dumps dir] [--node-flag=--some-v8-flag ...]
 // --keep-dumps copies each process's callgrind dump there (<scenario>-<contender>-<n>.out), for
-// callgrind-split.js (compiler, collector, JIT, the rest) and callgrind_annotate (function by function).
+// callgrind_annotate (function by function).
 // Without --name it writes results/instructions-<date>-node<major>.{json,md} and puts the table into
 // benchmarks/README.md; with --name (a partial or experimental run) only the results files, named with it.
 //
 // Each server starts under callgrind with instrumentation off (start-up is not counted), takes --warmup
 // requests (V8 optimises the hot path), then --requests more with instrumentation on, over the same
-// keep-alive connections; the figure is the instructions of that window divided by --requests. After
-// 5,000 requests V8 was still optimising functions and the compiler's work counted in the window; after
-// 20,000 it is none (callgrind-split.js). With --processes N each cell is measured in N fresh processes:
-// the figure repeats to within 1% unless a process falls into another garbage-collection mode (the
-// streamed source does: benchmarks/README.md), and the table then shows the range.
+// keep-alive connections; the figure is the instructions of that window divided by --requests (after
+// 20,000 requests V8 has finished optimising the path: none of its compiler's work falls in the window).
+// With --processes N each cell is measured in N fresh processes: the figure repeats to within 1% unless a
+// process falls into another garbage-collection mode (the streamed source can: benchmarks/README.md), and
+// the table then shows the range.
 // Needs valgrind (apt-get install -y valgrind).
 import { parseArgs } from 'node:util'
 import { execFileSync } from 'node:child_process'
@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { contenders as allContenders, BENCH_DIR } from './harness/contenders.js'
 import { SCENARIOS } from './harness/scenarios.js'
-import { startServer, httpGet, WARM_TICKS } from './harness/server.js'
+import { startServer, httpGet, HOLD_TICK } from './harness/server.js'
 import { ensureFiles } from './harness/files.js'
 import { buildPrevious } from './harness/previous.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
@@ -116,7 +116,7 @@ async function measure (contender, scenario, port, processIndex) {
     ...contender,
     runtime: 'valgrind',
     command: ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outDir}/out.%p`,
-      '--smc-check=all-non-file', nodeBin, ...args['node-flag'], ...WARM_TICKS, ...nodeArgs]
+      '--smc-check=all-non-file', nodeBin, ...HOLD_TICK, ...args['node-flag'], ...nodeArgs]
   }
   const server = await startServer({ contender: wrapped, port, filesDir, cwd: BENCH_DIR, core: 0 })
   let agent
@@ -164,7 +164,7 @@ async function measureCell (contender, scenario) {
   return { perRequest: sorted[(sorted.length - 1) >> 1], runs }
 }
 
-const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], bareImports: wantedContenders.some((id) => id.startsWith('fastify-bare')) ? process.env.BARE_IMPORTS || null : null, cells: {} }
+const results = { date: new Date().toISOString(), node: nodeVersion(node), library: libraryBuild(join(BENCH_DIR, '..')), previous: previous?.commit ?? null, requests: Number(args.requests), processes: Number(args.processes), warmup: Number(args.warmup), concurrency: Number(args.concurrency), nodeFlags: args['node-flag'], cells: {} }
 let port = 4420
 for (const scenario of scenarios) {
   results.cells[scenario.id] = {}
@@ -196,10 +196,10 @@ const major = results.node.slice(1).split('.')[0]
 const stem = `instructions-${results.date.slice(0, 10)}-node${major}${args.name ? `-${args.name}` : ''}`
 mkdirSync(join(BENCH_DIR, 'results'), { recursive: true })
 writeFileSync(join(BENCH_DIR, 'results', `${stem}.json`), JSON.stringify(results, null, 2) + '\n')
-const md = `# Instructions per request (callgrind), ${results.date.slice(0, 10)}\n\nNode ${results.node}, library ${results.library.commit}${results.library.libDirty ? ' with uncommitted lib/ changes' : ''} (dist ${results.library.distHash})${results.previous ? `, previous ${results.previous}` : ''}${results.nodeFlags.length ? `, servers run with ${results.nodeFlags.join(' ')}` : ''}${results.bareImports ? `, fastify-bare loading ${results.bareImports} (BARE_IMPORTS, unused)` : ''}; ${results.requests} requests counted after ${results.warmup} uncounted, in ${results.processes} fresh process${results.processes > 1 ? 'es' : ''} per cell (${results.processes === 2 ? 'the lower figure' : 'median'}; the range where they differ by more than 2%), ${results.concurrency} keep-alive connections. User-space instructions of the server process only (no kernel).\n\n${table()}`
+const md = `# Instructions per request (callgrind), ${results.date.slice(0, 10)}\n\nNode ${results.node}, library ${results.library.commit}${results.library.libDirty ? ' with uncommitted lib/ changes' : ''} (dist ${results.library.distHash})${results.previous ? `, previous ${results.previous}` : ''}${results.nodeFlags.length ? `, servers run with ${results.nodeFlags.join(' ')}` : ''}; ${results.requests} requests counted after ${results.warmup} uncounted, in ${results.processes} fresh process${results.processes > 1 ? 'es' : ''} per cell (${results.processes === 2 ? 'the lower figure' : 'median'}; the range where they differ by more than 2%), ${results.concurrency} keep-alive connections. User-space instructions of the server process only (no kernel).\n\n${table()}`
 writeFileSync(join(BENCH_DIR, 'results', `${stem}.md`), md)
 console.log(`\n${table()}\nwritten: results/${stem}.{json,md}`)
 // A run of the default cells (no --name) is the one benchmarks/README.md shows.
-if (!args.name && updateReadme(join(BENCH_DIR, 'README.md'), `instructions-node${major}`, `From [results/${stem}.md](results/${stem}.md):\n\n${md.split('\n').slice(2).join('\n')}`)) {
+if (!args.name && updateReadme(join(BENCH_DIR, 'README.md'), `instructions-node${major}`, `From [results/${stem}.md](results/${stem}.md): ${md.split('\n').slice(2).join('\n')}`)) {
   console.log(`README.md section instructions-node${major} updated`)
 }

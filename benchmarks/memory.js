@@ -177,7 +177,7 @@ async function main () {
   console.error(`[memory] wrote results/${tag}.json and .md`)
   if (args.readme && !args['no-readme']) {
     const key = `memory-node${serverNodeVersion.slice(1).split('.')[0]}`
-    if (updateReadme(join(BENCH_DIR, 'README.md'), key, `From [results/${tag}.md](results/${tag}.md):\n\n${md}`)) console.error(`[memory] README.md section ${key} updated`)
+    if (updateReadme(join(BENCH_DIR, 'README.md'), key, `From [results/${tag}.md](results/${tag}.md): ${md}`)) console.error(`[memory] README.md section ${key} updated`)
   }
   process.stdout.write(md + '\n')
   const ours = rows.find((r) => r.contender === 'fastify-downloads')

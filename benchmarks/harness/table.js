@@ -19,24 +19,6 @@ function ratio (x, base) {
   return ` (${(x / base).toFixed(2)}×)`
 }
 
-// About 40 ns or over 200 (README, "Two speeds of process.nextTick"); the line between them.
-const SLOW_TICK_NS = 100
-
-/** Per run: the server's ns per nextTick after the cell, or before→after where the speed changed in it. */
-function ticks (cell) {
-  const seen = (cell.runs ?? []).map((r) => r.nextTickNs).filter(Boolean)
-  if (!seen.length) return 'n/a'
-  return seen.map(({ before, after }) => (before > SLOW_TICK_NS) === (after > SLOW_TICK_NS) ? `${after}` : `${before}→${after}`).join(', ')
-}
-
-// results.warmTicks: 'held' (run.js's default), false (--no-warm-ticks), or true in runs made before
-// harness/warm-ticks.js held a tick object, when it only warmed.
-const TICK_POLICY = {
-  held: 'process.nextTick: every Node server preloads harness/warm-ticks.js, which holds one tick object so that nextTick keeps its fast speed (the default; README, "Two speeds of process.nextTick").',
-  false: 'process.nextTick: left alone: each Node server runs at whichever of its two speeds its start-up and its idle moments leave it.',
-  true: 'process.nextTick: warmed in every Node server before it loaded anything (--warm-ticks, an earlier harness/warm-ticks.js that did not hold a tick object).'
-}
-
 function pct (share) {
   return Number.isFinite(share) ? `${Math.round(share * 100)}%` : 'n/a'
 }
@@ -45,13 +27,13 @@ export function scenarioTable (results, scenario) {
   const cells = results.cells.filter((c) => c.scenario === scenario.id)
   const base = cells.find((c) => c.contender === results.baseline && c.headline)?.headline
   const rows = [
-    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | other CPU | peak RSS MiB | nextTick ns |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+    '| Contender | Tool | req/s | MB/s | p50 ms | p99 ms | errors / unexpected | server CPU | load-gen CPU | other CPU | peak RSS MiB |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   ]
   for (const c of cells) {
     const label = results.contenders.find((k) => k.id === c.contender)?.label ?? c.contender
     if (!c.headline) {
-      rows.push(`| ${label} | n/a: ${c.skipped ?? ''} | | | | | | | | | | |`)
+      rows.push(`| ${label} | n/a: ${c.skipped ?? ''} | | | | | | | | | |`)
       continue
     }
     const h = c.headline
@@ -67,8 +49,7 @@ export function scenarioTable (results, scenario) {
       pct(h.serverCpuShare),
       pct(h.loadgenCpuShare) + sat,
       pct(h.otherCpuShare) + (h.machineBusy || h.settleTimedOut ? ' ‡' : ''),
-      num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes),
-      ticks(c)
+      num(h.peakRssBytes / MiB, 1) + ratio(h.peakRssBytes, base?.peakRssBytes)
     ].join(' | ') + ' |')
   }
   const notes = cells.flatMap((c) => (c.notes ?? []).map((n) => `- ${results.contenders.find((k) => k.id === c.contender)?.label}: ${n}`))
@@ -87,14 +68,6 @@ export function renderMarkdown (results) {
     out.push(`Library: commit ${b[0]?.commit}${b[0]?.libDirty ? ' (lib/ had uncommitted changes)' : ''}, dist hash ${b.map((x) => x.distHash).join(', ')}` +
       (results.library.changedDuringRun ? ' — the build CHANGED between repetitions: fastify-downloads figures mix builds.' : '.'))
   }
-  if (results.idle) {
-    const i = results.idle
-    out.push(`Idle cores: ${i.pollIdle ? 'kept polling (--poll-idle: /dev/cpu_dma_latency held at 0)' : 'the default policy'}; cpuidle driver ${i.cpuidleDriver ?? 'none'}, governor ${i.cpuidleGovernor ?? 'none'}` +
-      (i.guestHaltPollNs !== null ? `, guest_halt_poll_ns ${i.guestHaltPollNs}.` : '.'))
-  }
-  if (results.warmTicks !== undefined) {
-    out.push(TICK_POLICY[String(results.warmTicks)])
-  }
   out.push(`Load average at start ${results.loadAverageAtStart?.join(' ')}, at end ${results.loadAverageAtEnd?.join(' ')}.`)
   out.push(`Settings: ${results.settings.connections} connections, ${results.settings.durationSeconds} s measured after ${results.settings.warmupSeconds} s warm-up, ` +
     `${results.settings.reps} run(s) per cell${results.settings.reps > 1 ? ' (medians)' : ''}, contenders interleaved. ` +
@@ -109,8 +82,6 @@ export function renderMarkdown (results) {
     'without their doing so: something else was running and the cell is suspect. ' +
     'autocannon records latency in whole milliseconds; wrk in microseconds. A 100 MiB response rarely completes within a quick run: ' +
     'there req/s and latency are 0 and MB/s is the figure. ' +
-    '"nextTick ns" is what one process.nextTick cost in the server after each run of the cell (about 40 ns, or over 200 in a slow process), ' +
-    'written before→after where the cell changed it. ' +
     '"errors / unexpected" adds connection errors, timeouts, responses with another status than the scenario expects, and (changing file) bodies that failed verification, summed over runs.')
   out.push('')
   for (const s of results.scenarios) {
@@ -134,18 +105,6 @@ export function renderMarkdown (results) {
   for (const k of results.contenders) {
     if (k.lifetimePeakRssBytes) out.push(`| ${k.label} | ${num(Math.max(...k.lifetimePeakRssBytes) / MiB, 1)} |`)
   }
-  const ticks = results.contenders.filter((k) => k.nextTickNs?.some((t) => t !== null))
-  if (ticks.length) {
-    out.push('')
-    out.push('## process.nextTick in each server process (ns per call, after all its cells)')
-    out.push('')
-    out.push('The same Node runs it at about 40 ns in some processes and over 200 ns in others; once slow, a process ' +
-      'stays slow, so a row of a slow process may be slower for that reason alone (README, "Two speeds of process.nextTick").')
-    out.push('')
-    out.push('| Contender | ns per nextTick, by repetition |')
-    out.push('| --- | --- |')
-    for (const k of ticks) out.push(`| ${k.label} | ${k.nextTickNs.map((t) => t ?? 'n/a').join(', ')} |`)
-  }
   const skipped = results.contenders.filter((k) => k.missing)
   if (skipped.length) {
     out.push('')
@@ -163,6 +122,65 @@ export function renderMarkdown (results) {
     out.push('| self % of busy | function |')
     out.push('| ---: | --- |')
     for (const f of p.functions) out.push(`| ${f.selfPercent} | \`${f.fn}\` |`)
+  }
+  return out.join('\n') + '\n'
+}
+
+// The README's table: one row per headline scenario, fastify-downloads against @fastify/static as shipped
+// (the ratio), with the tuned @fastify/static, the node:http floor and nginx beside them when they ran.
+const HEADLINE = [
+  ['1k', '1 KiB file'],
+  ['64k', '64 KiB file'],
+  ['1m', '1 MiB file'],
+  ['100m', '100 MiB file'],
+  ['range', 'Range: 64 KiB of 100 MiB'],
+  ['304', '304 (If-None-Match)'],
+  ['multipart', 'multipart: 3 ranges'],
+  ['buffer', 'Buffer source, 64 KiB'],
+  ['stream', 'streamed source, 64 KiB'],
+  ['cleanup', 'cleanup callback, 64 KiB'],
+  ['changing', 'file rewritten every 200 ms']
+]
+const BY_BYTES = new Set(['64k', '1m', '100m']) // large files: MB/s is the figure
+const BESIDE = { 'fastify-static-hwm64k': 'static, highWaterMark 64 KiB', 'node-http': 'node:http floor', nginx: 'nginx' }
+
+export function renderHeadline (results, mdPath) {
+  const m = results.machine
+  const s = results.settings
+  const cell = (contender, scenario) => results.cells.find((c) => c.contender === contender && c.scenario === scenario)
+  const beside = Object.keys(BESIDE).filter((id) => results.contenders.some((k) => k.id === id && !k.missing))
+  const out = [
+    `From [${mdPath}](${mdPath}): Node ${results.node.server}, ${m.nproc} cores (${m.cpuModel}), library ${results.library?.builds[0]?.commit ?? '?'}, ` +
+      `${s.durationSeconds} s cells after ${s.warmupSeconds} s, ${s.reps > 1 ? `medians of ${s.reps}` : 'one run'}. ` +
+      'Ratios to @fastify/static as shipped ("static"); ‡: something else used the machine during that cell.',
+    '',
+    `| Cell | | fastify-downloads | static | ${beside.map((id) => BESIDE[id] + ' | ').join('')}tool |`,
+    `| --- | --- | ---: | ---: |${beside.map(() => ' ---: |').join('')} --- |`
+  ]
+  for (const [id, title] of HEADLINE) {
+    const scenario = results.scenarios.find((x) => x.id === id)
+    if (!scenario) continue
+    const bytes = BY_BYTES.has(id)
+    const value = (c) => c?.headline ? (bytes ? c.headline.bytesPerSecond / 1e6 : c.headline.requestsPerSecond) : NaN
+    const base = value(cell(results.baseline, id))
+    const figure = (contender, withRatio) => {
+      const c = cell(contender, id)
+      if (!c?.headline) return 'n/a'
+      let text = rate(value(c)) + (withRatio ? ratio(value(c), base) : '')
+      if (scenario.verify) text += `, ${num(c.runs.reduce((n, r) => n + (r.autocannon.verification?.mismatches ?? 0), 0))} wrong`
+      // Where the server's own CPU cannot be read (nginx's worker), "other CPU" includes it: no mark there.
+      const busy = c.headline.serverCpuShare > 0 && (c.headline.machineBusy || c.headline.settleTimedOut)
+      return text + (busy ? ' ‡' : '')
+    }
+    const row = [
+      title,
+      bytes ? 'MB/s' : 'req/s',
+      figure('fastify-downloads', true),
+      figure(results.baseline, false),
+      ...beside.map((b) => figure(b, true)),
+      cell('fastify-downloads', id)?.headline?.tool ?? ''
+    ]
+    out.push(`| ${row.join(' | ')} |`)
   }
   return out.join('\n') + '\n'
 }

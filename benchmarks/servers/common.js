@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs'
 import { Readable } from 'node:stream'
 import { join } from 'node:path'
-import { tickBatch } from '../harness/ticks.js'
 
 export const filesDir = process.env.FILES_DIR ?? process.argv[2]
 export const port = Number(process.env.PORT ?? process.argv[3] ?? 3000)
@@ -51,17 +50,6 @@ export function cleanup () { cleanups++ }
 export function ready (name) {
   process.stdout.write(`ready ${name} ${port}\n`)
 }
-
-// SIGUSR2 (harness/server.js tickCost): the cost of one process.nextTick in this process, printed as
-// `tick <ns>`. Node streams and HTTP call it several times per response, and the same code runs it at
-// about 40 ns in some processes and over 200 ns in others (benchmarks/README.md, "Two speeds of
-// process.nextTick"); the runner asks each server before and after every cell, so a row can be read with it.
-// Small batches, best of 40: a batch long enough to fill the young generation would time its scavenges too.
-process.on('SIGUSR2', async () => {
-  let best = Infinity
-  for (let batch = 0; batch < 40; batch++) best = Math.min(best, await tickBatch(10_000))
-  process.stdout.write(`tick ${best.toFixed(0)}\n`)
-})
 
 // The runner stops a contender with SIGTERM; exit at once (no graceful close needed for a benchmark).
 process.on('SIGTERM', () => process.exit(0))
