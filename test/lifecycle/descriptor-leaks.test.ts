@@ -2,8 +2,8 @@ import t from 'tap'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

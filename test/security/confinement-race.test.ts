@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'nod
 import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyDownloadsOptions } from '../lib/index.js'
-import { startApp } from './helpers/app.js'
+import type { FastifyDownloadsOptions } from '../../lib/index.js'
+import { startApp } from '../helpers/app.js'
 
 const RUN_MS = 2500
 const CLIENTS = 4

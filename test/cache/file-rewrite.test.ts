@@ -4,8 +4,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, trun
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startApp } from './helpers/app.js'
-import { parseByteranges } from './helpers/clients.js'
+import { startApp } from '../helpers/app.js'
+import { parseByteranges } from '../helpers/clients.js'
 
 const SIZE = 16 * 1024 * 1024
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'fdl-rewrite-')))

@@ -2,9 +2,9 @@ import t from 'tap'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import Fastify from 'fastify'
-import downloads from '../lib/index.js'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import downloads from '../../lib/index.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)
@@ -220,7 +220,7 @@ t.test('both methods return the reply, so async handlers can return them', async
 })
 
 t.test('errors go through the app\'s error handler, which can override them', async (t) => {
-  const { errorCodes } = await import('../lib/index.js')
+  const { errorCodes } = await import('../../lib/index.js')
   const { app, base } = await startApp(fx.root, {}, {}, (app) => {
     app.setErrorHandler((err, _req, reply) => {
       if (err instanceof errorCodes.FST_DOWNLOADS_NOT_FOUND) return reply.code(404).send({ custom: 'no such report' })
@@ -236,7 +236,7 @@ t.test('errors go through the app\'s error handler, which can override them', as
 })
 
 t.test('an unexpected file system error is a 500 that does not leak the path', async (t) => {
-  const { fsError } = await import('../lib/path/resolve.js')
+  const { fsError } = await import('../../lib/path/resolve.js')
   const cause = Object.assign(new Error(`EIO: i/o error, open '${fx.root}/x'`), { code: 'EIO' })
   const err = fsError(cause) as Error & { code: string, statusCode: number }
   t.equal(err.code, 'FST_DOWNLOADS_SOURCE_FAILED')

@@ -6,9 +6,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { ReadableStream, type ReadableStreamDefaultController } from 'node:stream/web'
 import type { FastifyInstance } from 'fastify'
-import type { DownloadOutcome } from '../lib/index.js'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import type { DownloadOutcome } from '../../lib/index.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

@@ -2,11 +2,11 @@ import t from 'tap'
 import { mkdirSync, renameSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, statSync, linkSync } from 'node:fs'
 import { join } from 'node:path'
 import { request as httpRequest } from 'node:http'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LINGER_MS } from '../lib/body/descriptor.js'
-import { openDescriptors, waitFor } from './rfc/util.js'
+import { LINGER_MS } from '../../lib/body/descriptor.js'
+import { openDescriptors, waitFor } from '../helpers/lifecycle.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

@@ -4,11 +4,11 @@ import { closeSync, fstatSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { PassThrough, Readable, Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { FileBody, DIRECT_CHUNK, STREAM_CHUNK } from '../lib/body/file-body.js'
-import { identityOf, type FileIdentity } from '../lib/body/file-cache.js'
-import { outcomeChannel, type OutcomeMessage } from '../lib/index.js'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import { FileBody, DIRECT_CHUNK, STREAM_CHUNK } from '../../lib/body/file-body.js'
+import { identityOf, type FileIdentity } from '../../lib/body/file-cache.js'
+import { outcomeChannel, type OutcomeMessage } from '../../lib/index.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 // Large files bypass the memory cache, so these are served by FileBody: straight to the socket on
 // HTTP/1, from recycled buffers. Two files with different bytes catch a buffer handed to the wrong response.

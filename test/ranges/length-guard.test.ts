@@ -3,9 +3,9 @@ import t, { type Test } from 'tap'
 import { connect } from 'node:net'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import type { DownloadOutcome } from '../lib/index.js'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import type { DownloadOutcome } from '../../lib/index.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

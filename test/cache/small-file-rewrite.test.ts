@@ -5,8 +5,8 @@ import { once } from 'node:events'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import { startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 const SIZE = 256 * 1024
 const RUN_MS = 2000

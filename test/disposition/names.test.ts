@@ -1,8 +1,12 @@
+// Content-Disposition over HTTP for hostile and unusual names (RFC 6266, RFC 8187): the ASCII fallback, the exact name in
+// filename*, lone surrogates and edge spaces, and FileNameSchema's byte limit.
 import t from 'tap'
+import { request as httpRequest } from 'node:http'
 import { Type } from '@sinclair/typebox'
 import { FileNameSchema } from '../../lib/index.js'
 import { makeFixture, startApp } from '../helpers/app.js'
-import { request } from '../helpers/http.js'
+import { request, type Response } from '../helpers/http.js'
+import { dispositionNames } from '../helpers/clients.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)
@@ -17,6 +21,21 @@ function extValue (header: string): string | undefined {
 function quotedValue (header: string): string | undefined {
   const m = /(?:^|;\s*)filename="((?:[^"\\]|\\.)*)"/.exec(header)
   return m === null ? undefined : m[1]!.replace(/\\(.)/g, '$1')
+}
+
+/** POSTs a raw JSON text (so a `\ud83d` escape reaches the parser as it is). */
+function postJson (base: string, path: string, json: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(base + path, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
+      res.on('error', reject)
+    })
+    req.setTimeout(3000, () => req.destroy(new Error('no answer in 3 s')))
+    req.on('error', reject)
+    req.end(json)
+  })
 }
 
 t.test('Content-Disposition for hostile and unusual names (RFC 6266, RFC 8187)', async (t) => {
@@ -59,6 +78,43 @@ t.test('the ASCII fallback: one `_` per character that has no look-alike, an emo
     t.equal(quotedValue(res.headers['content-disposition']!), fallback, name)
     t.equal(extValue(res.headers['content-disposition']!), name, `${name} exact`)
   }
+})
+
+t.test('file names with lone surrogates: 200 with U+FFFD in filename*, an ASCII fallback', async (t) => {
+  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
+    app.post('/name', (req, reply) => reply.download(Buffer.from('x'), (req.body as { name: string }).name))
+  })
+  t.teardown(() => app.close())
+  const cases: Array<[string, string]> = [
+    ['"report \\ud83d.csv"', 'report \ufffd.csv'],
+    ['"report\\udc00"', 'report\ufffd'],
+    ['"\\ud83d"', '\ufffd']
+  ]
+  for (const [json, expected] of cases) {
+    const res = await postJson(base, '/name', `{"name":${json}}`)
+    t.equal(res.status, 200, `${json}: 200, not ${res.body.toString()}`)
+    if (res.status === 200) t.equal(res.body.toString(), 'x', `${json}: the body`)
+    const header = res.headers['content-disposition'] ?? ''
+    t.match(header, /^attachment;/, `${json}: a Content-Disposition header`)
+    let names: ReturnType<typeof dispositionNames> = {}
+    t.doesNotThrow(() => { names = dispositionNames(header) }, `${json}: it parses`)
+    t.equal(names.filenameStar, expected, `${json}: filename* decodes to ${JSON.stringify(expected)}`)
+    t.ok(names.filename !== undefined && names.filename !== '', `${json}: an ASCII filename fallback (${names.filename})`)
+    t.match(names.filename ?? '', /^[\x20-\x7e]+$/, `${json}: the fallback is ASCII`)
+  }
+})
+
+t.test('the ASCII fallback neither starts nor ends with a space', async (t) => {
+  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
+    app.post('/name', (req, reply) => reply.download(Buffer.from('x'), (req.body as { name: string }).name))
+  })
+  t.teardown(() => app.close())
+  const res = await postJson(base, '/name', JSON.stringify({ name: '\u00b4d.txt' }))
+  t.equal(res.status, 200)
+  const names = dispositionNames(res.headers['content-disposition'] ?? '')
+  t.equal(names.filenameStar, '\u00b4d.txt', 'filename* keeps the exact name')
+  t.notOk(/^\s|\s$/.test(names.filename ?? ' '), `the fallback ${JSON.stringify(names.filename)} is trimmed`)
+  t.equal(names.filename, 'd.txt')
 })
 
 t.test('FileNameSchema: at most 255 bytes, so a name of 200 two-byte characters is a 400 before any file system call', async (t) => {

@@ -2,8 +2,8 @@ import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

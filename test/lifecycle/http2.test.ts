@@ -1,8 +1,8 @@
 import t from 'tap'
 import { connect, type IncomingHttpHeaders } from 'node:http2'
 import Fastify from 'fastify'
-import downloads from '../lib/index.js'
-import { makeFixture } from './helpers/app.js'
+import downloads from '../../lib/index.js'
+import { makeFixture } from '../helpers/app.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

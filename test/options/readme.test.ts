@@ -19,7 +19,7 @@ interface Section {
   text: string
 }
 
-const root = new URL('../', import.meta.url)
+const root = new URL('../../', import.meta.url)
 const recipesDir = new URL('examples/recipes/', root)
 
 /** The fenced code blocks of a Markdown text, in order. */

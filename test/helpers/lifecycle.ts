@@ -1,3 +1,5 @@
+// Watching how a download ends over a real socket: a client that leaves after some time or some bytes,
+// a wait for a condition, and this process's open descriptors.
 import { readdirSync, readlinkSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -13,13 +15,32 @@ export async function waitFor (check: () => boolean, ms = 5000): Promise<boolean
 }
 
 /** Sends a GET over a real socket and destroys it after `afterMs`, before any response came. */
-export function abortAfter (base: string, path: string, afterMs: number, headers: Record<string, string> = {}): Promise<void> {
+export function abortAfterMs (base: string, path: string, afterMs: number, headers: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve) => {
     const req = httpRequest(base + path, { agent: false, headers })
     req.on('error', () => {})
     req.on('response', (res) => res.resume())
     req.end()
     setTimeout(() => { req.destroy(); resolve() }, afterMs)
+  })
+}
+
+/** Starts a GET, reads about `bytes` of the body, then destroys the connection; resolves with the bytes read. */
+export function abortAfterBytes (base: string, path: string, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(base + path, { agent: false }, (res) => {
+      let got = 0
+      res.on('data', (chunk: Buffer) => {
+        got += chunk.length
+        if (got >= bytes) {
+          req.destroy()
+          resolve(got)
+        }
+      })
+      res.on('end', () => resolve(got))
+    })
+    req.on('error', (err) => { if (!req.destroyed) reject(err) })
+    req.end()
   })
 }
 

@@ -4,10 +4,12 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import type { DownloadOutcome, OutcomeMessage } from '../lib/index.js'
-import { makeFixture, startApp } from './helpers/app.js'
-import { request } from './helpers/http.js'
-import { logCapture } from './helpers/logs.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { DownloadOutcome, OutcomeMessage } from '../../lib/index.js'
+import { makeFixture, startApp } from '../helpers/app.js'
+import { request } from '../helpers/http.js'
+import { abortAfterBytes, waitFor } from '../helpers/lifecycle.js'
+import { logCapture } from '../helpers/logs.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)
@@ -15,25 +17,6 @@ const LARGE = 48 * 1024 * 1024
 writeFileSync(join(fx.root, 'large.bin'), Buffer.alloc(LARGE, 7))
 
 const settle = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Starts a GET, reads about `bytes` of the body, then destroys the connection. */
-function abortAfter (base: string, path: string, bytes: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(base + path, { agent: false }, (res) => {
-      let got = 0
-      res.on('data', (chunk: Buffer) => {
-        got += chunk.length
-        if (got >= bytes) {
-          req.destroy()
-          resolve(got)
-        }
-      })
-      res.on('end', () => resolve(got))
-    })
-    req.on('error', (err) => { if (!req.destroyed) reject(err) })
-    req.end()
-  })
-}
 
 t.test('cleanup runs exactly once, with the outcome, for 200, 206, 304, 404, 412 and 416', async (t) => {
   const outcomes: DownloadOutcome[] = []
@@ -53,6 +36,32 @@ t.test('cleanup runs exactly once, with the outcome, for 200, 206, 304, 404, 412
   t.equal(outcomes[3]!.error?.constructor.name, 'FastifyError')
   t.match(outcomes[3]!.error, { code: 'FST_DOWNLOADS_NOT_FOUND' })
   for (const o of outcomes) t.ok(o.durationMs >= 0 && o.durationMs < 10000, 'durationMs is a duration')
+})
+
+t.test('cleanup exactly once for 304, 412, 416 and 404, HEAD included', async (t) => {
+  const outcomes: DownloadOutcome[] = []
+  const { app, base } = await startApp(fx.root, { cleanup: (o) => { outcomes.push(o) } })
+  t.teardown(() => app.close())
+  const { headers } = await request(base, '/files/alphabet.txt')
+  await waitFor(() => outcomes.length === 1)
+  outcomes.length = 0
+  const cases: Array<[string, string, Record<string, string>, number]> = [
+    ['GET', '/files/alphabet.txt', { 'if-none-match': headers.etag! }, 304],
+    ['HEAD', '/files/alphabet.txt', { 'if-none-match': headers.etag! }, 304],
+    ['GET', '/files/alphabet.txt', { 'if-match': '"x"' }, 412],
+    ['HEAD', '/files/alphabet.txt', { 'if-unmodified-since': 'Mon, 01 Jan 2024 00:00:00 GMT' }, 412],
+    ['GET', '/files/alphabet.txt', { range: 'bytes=26-' }, 416],
+    ['GET', '/files/missing.txt', {}, 404],
+    ['HEAD', '/files/missing.txt', {}, 404]
+  ]
+  for (const [method, path, h, status] of cases) {
+    const res = await request(base, path, { method, headers: h })
+    t.equal(res.status, status, `${method} ${status}`)
+  }
+  await waitFor(() => outcomes.length >= cases.length)
+  await sleep(100)
+  // README: cleanup "runs exactly once ... and also for 304, 404, 412 and 416 answers"
+  t.same(outcomes.map((o) => o.statusCode), cases.map((c) => c[3]))
 })
 
 t.test('cleanup functions run in order, after the client has the whole body', async (t) => {
@@ -97,7 +106,7 @@ t.test('a client that walks away: aborted outcome, bytesSent short, cleanup once
   const logs = logCapture()
   const { app, base } = await startApp(fx.root, { cleanup: (o) => { outcomes.push(o) } }, { logger: { level: 'debug', stream: logs.stream } })
   t.teardown(() => app.close())
-  const got = await abortAfter(base, '/files/large.bin', 256 * 1024)
+  const got = await abortAfterBytes(base, '/files/large.bin', 256 * 1024)
   t.ok(got < LARGE)
   for (let i = 0; i < 100 && outcomes.length === 0; i++) await settle(20)
   await settle(50)
@@ -135,7 +144,7 @@ t.test('deleteAfter removes the served file once: after success, after abort, af
   t.equal((await request(base, '/report/a.csv')).status, 404, 'and gone for the next request')
 
   writeFileSync(join(tmp, 'b.csv'), Buffer.alloc(LARGE, 1))
-  await abortAfter(base, '/report/b.csv', 128 * 1024)
+  await abortAfterBytes(base, '/report/b.csv', 128 * 1024)
   t.ok(await waitGone(join(tmp, 'b.csv')), 'deleted after the client aborted')
 
   writeFileSync(join(tmp, 'c.csv'), 'c')
@@ -214,14 +223,14 @@ t.test('an in-memory body the client walks away from: published as aborted, and 
   })
   t.teardown(() => app.close())
 
-  const got = await abortAfter(base, '/big', 128 * 1024)
+  const got = await abortAfterBytes(base, '/big', 128 * 1024)
   for (let i = 0; i < 100 && !logs.lines.some((l) => l.msg === 'download aborted by the client'); i++) await settle(20)
   t.ok(got < big.length)
   t.ok(logs.lines.some((l) => l.level === 20 && l.msg === 'download aborted by the client'), 'logged at debug, with no cleanup and no subscriber')
 
   subscribe('fastify-downloads:outcome', listener)
   t.teardown(() => unsubscribe('fastify-downloads:outcome', listener))
-  await abortAfter(base, '/big', 128 * 1024)
+  await abortAfterBytes(base, '/big', 128 * 1024)
   for (let i = 0; i < 100 && messages.length === 0; i++) await settle(20)
   t.equal(messages.length, 1, 'published once')
   t.equal(messages[0]!.outcome.aborted, true)
@@ -260,7 +269,7 @@ t.test('a stream that fails after its headers went out: the connection is cut, l
 
 t.test('with inject (no socket), cleanup still runs once and the body is whole', async (t) => {
   const Fastify = (await import('fastify')).default
-  const downloads = (await import('../lib/index.js')).default
+  const downloads = (await import('../../lib/index.js')).default
   const outcomes: DownloadOutcome[] = []
   const app = Fastify()
   await app.register(downloads, { root: fx.root, cleanup: (o) => { outcomes.push(o) } })

@@ -7,9 +7,9 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import fastifyStatic from '@fastify/static'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import downloads, { FileNameSchema, FilePathSchema, trustedFile } from '../lib/index.js'
-import { makeFixture } from './helpers/app.js'
-import { logCapture } from './helpers/logs.js'
+import downloads, { FileNameSchema, FilePathSchema, trustedFile } from '../../lib/index.js'
+import { makeFixture } from '../helpers/app.js'
+import { logCapture } from '../helpers/logs.js'
 
 const fx = makeFixture()
 t.teardown(fx.remove)

@@ -6,7 +6,7 @@ import { connect, constants } from 'node:http2'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
-import downloads, { type DownloadOutcome } from '../lib/index.js'
+import downloads, { type DownloadOutcome } from '../../lib/index.js'
 
 const SIZE = 64 * 1024 * 1024
 const CUT = 256 * 1024
