@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import type { Test } from 'tap'
 import { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, utimesSync, rmSync, realpathSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -65,4 +66,17 @@ export async function startApp (
   const address = app.server.address()
   if (address === null || typeof address === 'string') throw new Error('no address')
   return { app, base: `http://127.0.0.1:${address.port}` }
+}
+
+/**
+ * An app with the plugin, `routes` and GET /ok (answering `ok`: the server still serves after a bad
+ * download), on a loopback port, closed when the test ends. Returns its base URL.
+ */
+export async function appWith (t: Test, root: string, routes: (app: FastifyInstance) => void, ok = 'still serving'): Promise<string> {
+  const { app, base } = await startApp(root, {}, {}, (app) => {
+    app.get('/ok', async () => ok)
+    routes(app)
+  })
+  t.teardown(() => app.close())
+  return base
 }

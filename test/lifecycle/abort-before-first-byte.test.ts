@@ -7,7 +7,7 @@ import { Readable } from 'node:stream'
 import { ReadableStream, type ReadableStreamDefaultController } from 'node:stream/web'
 import type { FastifyInstance } from 'fastify'
 import type { DownloadOutcome } from '../../lib/index.js'
-import { makeFixture, startApp } from '../helpers/app.js'
+import { appWith, makeFixture } from '../helpers/app.js'
 import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
@@ -28,14 +28,7 @@ function recorder (): Recorded {
   return r
 }
 
-async function withApp (t: Test, routes: (app: FastifyInstance) => void): Promise<string> {
-  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
-    app.get('/ok', async () => 'still serving')
-    routes(app)
-  })
-  t.teardown(() => app.close())
-  return base
-}
+const withApp = (t: Test, routes: (app: FastifyInstance) => void): Promise<string> => appWith(t, fx.root, routes)
 
 /** A GET that the client destroys after `ms` (or once `leaveWhen` resolves); resolves with when it left and whether a response came. */
 function leave (base: string, path: string, ms: number, leaveWhen?: Promise<unknown>): Promise<{ leftAt: number, responded: boolean }> {

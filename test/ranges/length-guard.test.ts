@@ -4,7 +4,7 @@ import { connect } from 'node:net'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { DownloadOutcome } from '../../lib/index.js'
-import { makeFixture, startApp } from '../helpers/app.js'
+import { appWith, makeFixture } from '../helpers/app.js'
 import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
@@ -71,14 +71,7 @@ function noDesync (t: Test, s: Session): void {
   }
 }
 
-async function withApp (t: Test, routes: (app: FastifyInstance) => void): Promise<string> {
-  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
-    app.get('/ok', async () => 'real ok')
-    routes(app)
-  })
-  t.teardown(() => app.close())
-  return base
-}
+const withApp = (t: Test, routes: (app: FastifyInstance) => void): Promise<string> => appWith(t, fx.root, routes, 'real ok')
 
 /** Chunks with a pause before each after the first, so the first ones are on the wire before the fault. */
 const slowly = (...chunks: string[]): Readable => Readable.from((async function * () {

@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { DownloadOutcome } from '../../lib/index.js'
-import { makeFixture, startApp } from '../helpers/app.js'
+import { appWith, makeFixture } from '../helpers/app.js'
 import { request } from '../helpers/http.js'
 
 const fx = makeFixture()
@@ -12,14 +12,7 @@ t.teardown(fx.remove)
 
 const settle = (ms = 30): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
-async function withApp (t: Test, routes: (app: FastifyInstance) => void): Promise<string> {
-  const { app, base } = await startApp(fx.root, {}, {}, (app) => {
-    app.get('/ok', async () => 'still serving')
-    routes(app)
-  })
-  t.teardown(() => app.close())
-  return base
-}
+const withApp = (t: Test, routes: (app: FastifyInstance) => void): Promise<string> => appWith(t, fx.root, routes)
 
 interface Got { status?: number, body: Buffer, complete: boolean, error?: string, timedOut: boolean }
 
