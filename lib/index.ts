@@ -64,7 +64,7 @@ export default fastifyDownloads
 
 export { FileNameSchema, FilePathSchema, type FileName, type FilePath } from './schemas/index.js'
 export { errorCodes } from './errors.js'
-export { trustedFile, TrustedFile } from './body/trusted.js'
+export { trustedFile, TrustedFile } from './sources/trusted.js'
 export { outcomeChannel } from './lifecycle/tracker.js'
 export type {
   ByteRange,

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ByteRange } from './conditional/range.js'
-import type { TrustedFile } from './body/trusted.js'
+import type { TrustedFile } from './sources/trusted.js'
 
 /**
  * An inclusive byte range, `start` to `end`: what a RangedSource is asked to open.

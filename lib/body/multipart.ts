@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
 import { contentRange } from '../http/content-range.js'
 import { FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
-import type { Body, Entity } from './entity.js'
+import type { Body, Entity } from '../entity.js'
 
 export interface MultipartLayout {
   boundary: string

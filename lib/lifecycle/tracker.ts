@@ -5,7 +5,7 @@ import type { FastifyReply } from 'fastify'
 import type { ByteRange } from '../conditional/range.js'
 import type { BodyPlan } from '../respond.js'
 import type { CleanupFunction, DownloadOutcome, OutcomeMessage } from '../types.js'
-import { noop } from '../body/entity.js'
+import { noop } from '../entity.js'
 import { holdToLength } from '../body/length-guard.js'
 
 type RawResponse = FastifyReply['raw'] & { stream?: { destroyed: boolean, aborted: boolean, rstCode?: number } }

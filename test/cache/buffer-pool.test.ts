@@ -1,6 +1,6 @@
 // The read-buffer pool behind direct file bodies: sizes by read length, reuse, and a bound on what it keeps.
 import t from 'tap'
-import { BufferPool } from '../../lib/body/buffer-pool.js'
+import { BufferPool } from '../../lib/sources/file/buffer-pool.js'
 
 t.test('a read up to the small size takes a small buffer, a longer one a large buffer', async (t) => {
   const pool = new BufferPool(16, 64, 4)

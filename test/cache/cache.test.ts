@@ -5,7 +5,7 @@ import { request as httpRequest } from 'node:http'
 import { makeFixture, startApp } from '../helpers/app.js'
 import { request } from '../helpers/http.js'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { LINGER_MS } from '../../lib/body/descriptor.js'
+import { LINGER_MS } from '../../lib/sources/file/descriptor.js'
 import { openDescriptors, waitFor } from '../helpers/lifecycle.js'
 
 const fx = makeFixture()

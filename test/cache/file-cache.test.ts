@@ -1,7 +1,7 @@
 // The file cache's bounds and eviction order: least recently used first out, without reordering the
 // entries in the newer half on every hit.
 import t from 'tap'
-import { FileCache, type CachedFile } from '../../lib/body/file-cache.js'
+import { FileCache, type CachedFile } from '../../lib/sources/file/file-cache.js'
 
 function entry (name: string, bytes = 1): CachedFile {
   return {

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { firstChunk } from '../../lib/body/stream.js'
+import { firstChunk } from '../../lib/sources/stream.js'
 
 t.test('a source that pushes on read is ready now, and loses no byte to the check', async (t) => {
   const stream = Readable.from(['a,b\n', '1,2\n'], { objectMode: false })

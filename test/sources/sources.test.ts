@@ -73,7 +73,7 @@ t.test('Buffer and Uint8Array: length, strong content ETag, ranges, multipart an
 t.test('the hash of a buffer is computed once per buffer object', async (t) => {
   let hashes = 0
   const crypto = await import('node:crypto')
-  const { contentETag } = await t.mockImport<typeof import('../../lib/body/buffer.js')>('../../lib/body/buffer.js', {
+  const { contentETag } = await t.mockImport<typeof import('../../lib/sources/buffer.js')>('../../lib/sources/buffer.js', {
     'node:crypto': { ...crypto, createHash: (algorithm: string) => { hashes++; return crypto.createHash(algorithm) } }
   })
   const buffer = Buffer.from('same object')

@@ -1,7 +1,7 @@
 import type { ByteRange } from '../conditional/range.js'
 import type { RangedSource } from '../types.js'
 import { normalizeETag } from '../http/etag.js'
-import { noop, toHttpTime, type Entity } from './entity.js'
+import { noop, toHttpTime, type Entity } from '../entity.js'
 import { toReadable } from './stream.js'
 
 export function isRangedSource (value: unknown): value is RangedSource {

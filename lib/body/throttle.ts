@@ -1,5 +1,5 @@
 import { Readable, Transform, type TransformCallback } from 'node:stream'
-import type { Body } from '../body/entity.js'
+import type { Body } from '../entity.js'
 import type { ThrottleOptions } from '../types.js'
 
 /**

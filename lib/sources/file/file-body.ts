@@ -1,7 +1,7 @@
 import { fstat, fstatSync, read, type BigIntStats } from 'node:fs'
 import { ServerResponse } from 'node:http'
 import { Readable, type Writable } from 'node:stream'
-import { FST_DOWNLOADS_FILE_CHANGED } from '../errors.js'
+import { FST_DOWNLOADS_FILE_CHANGED } from '../../errors.js'
 import { BufferPool } from './buffer-pool.js'
 import { sameFile, type FileIdentity } from './file-cache.js'
 

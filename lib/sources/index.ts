@@ -1,13 +1,13 @@
-import { bufferEntity } from './body/buffer.js'
-import type { Entity } from './body/entity.js'
-import { pathEntity, trustedEntity } from './body/path.js'
-import { isRangedSource, rangedEntity } from './body/ranged.js'
-import { isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './body/stream.js'
-import { TrustedFile } from './body/trusted.js'
-import { FST_DOWNLOADS_INVALID_OPTION } from './errors.js'
-import { rootPath, type PluginSettings, type ResolvedOptions } from './options.js'
-import { realpathNative } from './path/resolve.js'
-import type { DownloadOptions, RangedSource } from './types.js'
+import { bufferEntity } from './buffer.js'
+import type { Entity } from '../entity.js'
+import { pathEntity, trustedEntity } from './file/path.js'
+import { isRangedSource, rangedEntity } from './ranged.js'
+import { isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './stream.js'
+import { TrustedFile } from './trusted.js'
+import { FST_DOWNLOADS_INVALID_OPTION } from '../errors.js'
+import { rootPath, type PluginSettings, type ResolvedOptions } from '../options.js'
+import { realpathNative } from '../path/resolve.js'
+import type { DownloadOptions, RangedSource } from '../types.js'
 
 /** What a source kind may read to make its entity: the plugin's settings and this call's options. */
 export interface SourceContext {

@@ -1,7 +1,7 @@
 import type { BigIntStats } from 'node:fs'
-import type { Entity } from './entity.js'
+import type { Entity } from '../../entity.js'
 import type { SharedDescriptor } from './descriptor.js'
-import type { FileCacheStats } from '../types.js'
+import type { FileCacheStats } from '../../types.js'
 
 /** What a file was when its bytes were read: any change to it moves one of these. */
 export interface FileIdentity {

@@ -1,7 +1,7 @@
 import { Readable, Transform } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
 import { FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
-import { noop, type Entity } from './entity.js'
+import { noop, type Entity } from '../entity.js'
 
 export function isNodeReadable (value: unknown): value is Readable {
   return value instanceof Readable || (typeof value === 'object' && value !== null &&

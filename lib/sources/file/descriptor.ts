@@ -1,5 +1,5 @@
 import { close } from 'node:fs'
-import { noop } from './entity.js'
+import { noop } from '../../entity.js'
 
 /**
  * An open descriptor shared by reference count: the entity, each body and each multipart read hold a

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { ByteRange } from '../conditional/range.js'
+import type { ByteRange } from './conditional/range.js'
 
 /** A body to hand to Fastify: a Buffer is sent in one write, a stream is piped. */
 export type Body = Buffer | Readable

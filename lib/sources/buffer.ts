@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
-import { STREAM_CHUNK as CHUNK } from './file-body.js'
-import { noop, type Body, type Entity } from './entity.js'
+import { STREAM_CHUNK as CHUNK } from './file/file-body.js'
+import { noop, type Body, type Entity } from '../entity.js'
 
 // Hashing a large buffer costs; a buffer served again (e.g. a cached report) is hashed once.
 const etags = new WeakMap<Uint8Array, string>()
