@@ -16,7 +16,7 @@ export interface Entity {
    * the plugin reads itself, to a length it knows.
    */
   readonly foreign: boolean
-  /** The file it reads, by real path: what deleteAfter removes. */
+  /** The file it reads (its real path; a trusted file's path as given): what deleteAfter removes. */
   readonly file?: string
   /** Length in bytes; undefined for a stream of unknown length. */
   readonly size: number | undefined

@@ -47,20 +47,29 @@ function fail (name: string, why: string): never {
   throw new FST_DOWNLOADS_INVALID_OPTION(name, why)
 }
 
-function check (opts: object, name: string, ok: (v: unknown) => boolean, why: string): void {
-  const value = (opts as Record<string, unknown>)[name]
-  if (value !== undefined && !ok(value)) fail(name, why)
-}
-
 const isBool = (v: unknown): boolean => typeof v === 'boolean'
 const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && v >= 0
 const isPositive = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0
 const isFn = (v: unknown): boolean => typeof v === 'function'
 const isHeaderSafe = (v: unknown): boolean => typeof v === 'string' && !/[\r\n\0]/.test(v)
 
-// Per option: what a valid value is, and what the error says. Built once; a call checks only what it passes.
-// A Map, so that a name like `constructor` is not found on Object.prototype.
-const RULES: ReadonlyMap<string, readonly [(v: unknown) => boolean, string]> = new Map([
+const isName = (v: unknown): boolean => typeof v === 'string' && /^[A-Za-z_$][\w$]*$/.test(v)
+
+/** Where an option may be given: at registration only, per call only, or both (a registration default). */
+type Scope = 'plugin' | 'call' | 'both'
+
+// Every option: what a valid value is, what the error says, and where it may be given. Built once; a call
+// checks only what it passes. A Map, so that a name like `constructor` is not found on Object.prototype.
+const RULES: ReadonlyMap<string, readonly [(v: unknown) => boolean, string, Scope?]> = new Map([
+  ['dotfiles', [(v) => DOTFILES.includes(v as DotfilesPolicy), "must be 'ignore', 'deny' or 'allow'", 'plugin']],
+  ['syncStat', [isBool, 'must be a boolean', 'plugin']],
+  ['cacheMaxFileSize', [isCount, 'must be a whole number of bytes', 'plugin']],
+  ['cacheMaxBytes', [isCount, 'must be a whole number of bytes', 'plugin']],
+  ['cacheMaxEntries', [isCount, 'must be a whole number', 'plugin']],
+  ['decorators', [(v) => typeof v === 'object' && v !== null &&
+    [(v as Record<string, unknown>).download, (v as Record<string, unknown>).inline].every((n) => n === undefined || isName(n)) &&
+    ((v as Record<string, unknown>).download ?? 'download') !== ((v as Record<string, unknown>).inline ?? 'inline'),
+  'must be { download?, inline? }: two different identifiers', 'plugin']],
   ['root', [(v) => typeof v === 'string' || v instanceof URL, 'must be a path or a file: URL']],
   ['mediaType', [(v) => v !== '' && isHeaderSafe(v), 'must be a media type string']],
   ['headers', [(v) => typeof v === 'object' && v !== null, 'must be an object of header values']],
@@ -73,7 +82,8 @@ const RULES: ReadonlyMap<string, readonly [(v: unknown) => boolean, string]> = n
   ['acceptRanges', [isBool, 'must be a boolean']],
   ['size', [isCount, 'must be a whole number of bytes']],
   ['cleanup', [(v) => isFn(v) || (Array.isArray(v) && v.every(isFn)), 'must be a function or an array of functions']],
-  ['deleteAfter', [isBool, 'must be a boolean']],
+  // At registration it would delete every served file.
+  ['deleteAfter', [isBool, 'must be a boolean', 'call']],
   ['maxRanges', [(v) => isCount(v) && (v as number) >= 1, 'must be a whole number >= 1']],
   ['throttle', [(v) => typeof v === 'object' && v !== null &&
     isPositive((v as ThrottleOptions).bytesPerSecond) &&
@@ -81,13 +91,17 @@ const RULES: ReadonlyMap<string, readonly [(v: unknown) => boolean, string]> = n
   'must be { bytesPerSecond > 0, burst?: bytes }']]
 ])
 
-/** Checks per-call options; cheap enough to run on each call that passes options. */
-export function validateDownloadOptions (opts: DownloadOptions): void {
+/** Checks options given at `scope`; cheap enough to run on each call that passes options. */
+export function validateDownloadOptions (opts: object, scope: 'plugin' | 'call' = 'call'): void {
   if (typeof opts !== 'object' || opts === null) fail('options', 'must be an object')
   for (const name in opts) {
     const rule = RULES.get(name)
     const value = (opts as Record<string, unknown>)[name]
-    if (rule !== undefined && value !== undefined && !rule[0](value)) fail(name, rule[1])
+    if (rule === undefined || value === undefined) continue
+    // A registration option given to one call is not this call's to change: it is left alone, as before.
+    if (rule[2] === 'plugin' && scope === 'call') continue
+    if (rule[2] === 'call' && scope === 'plugin') fail(name, 'is per call only: it would apply to every download')
+    if (!rule[0](value)) fail(name, rule[1])
   }
 }
 
@@ -181,19 +195,7 @@ export function pluginSettings (options: FastifyDownloadsOptions): Readonly<Plug
   } catch (err) {
     throw new FST_DOWNLOADS_INVALID_ROOT(String(root), `it must be an existing directory (${(err as Error).message})`)
   }
-  if (dotfiles !== undefined && !DOTFILES.includes(dotfiles)) fail('dotfiles', "must be 'ignore', 'deny' or 'allow'")
-  const extra = { syncStat, cacheMaxFileSize, cacheMaxBytes, cacheMaxEntries }
-  check(extra, 'syncStat', isBool, 'must be a boolean')
-  check(extra, 'cacheMaxFileSize', isCount, 'must be a whole number of bytes')
-  check(extra, 'cacheMaxBytes', isCount, 'must be a whole number of bytes')
-  check(extra, 'cacheMaxEntries', isCount, 'must be a whole number')
-  const names = { download: decorators?.download ?? 'download', inline: decorators?.inline ?? 'inline' }
-  if (decorators !== undefined && (typeof decorators !== 'object' || decorators === null)) fail('decorators', 'must be { download?: name, inline?: name }')
-  if (![names.download, names.inline].every((name) => typeof name === 'string' && /^[A-Za-z_$][\w$]*$/.test(name)) || names.download === names.inline) {
-    fail('decorators', 'must be two different identifiers')
-  }
-  if ((rest as DownloadOptions).deleteAfter !== undefined) fail('deleteAfter', 'is per call only: it would delete every served file')
-  validateDownloadOptions(rest)
+  validateDownloadOptions(options, 'plugin')
   return Object.freeze({
     root: realRoot,
     dotfiles: dotfiles ?? 'ignore',
@@ -203,7 +205,7 @@ export function pluginSettings (options: FastifyDownloadsOptions): Readonly<Plug
       maxBytes: cacheMaxBytes ?? DEFAULT_CACHE.maxBytes,
       maxEntries: cacheMaxEntries ?? DEFAULT_CACHE.maxEntries
     }),
-    decorators: Object.freeze(names),
+    decorators: Object.freeze({ download: decorators?.download ?? 'download', inline: decorators?.inline ?? 'inline' }),
     defaults: Object.freeze(resolveOptions(rest)),
     rawDefaults: Object.freeze({ ...rest })
   })

@@ -12,7 +12,7 @@ import { respond, type BodyPlan, type Headers } from './respond.js'
 import { DownloadTracker, responseGone } from './lifecycle/tracker.js'
 import { throttled } from './body/throttle.js'
 import { validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
-import { SOURCES } from './sources/index.js'
+import { SOURCES, type SourceKind } from './sources/index.js'
 import { kDownload } from './symbols.js'
 import type { DownloadOptions, DownloadSource } from './types.js'
 
@@ -49,9 +49,15 @@ function lastModifiedOf (opts: ResolvedOptions, entity: Entity, now: number): nu
 /** Turns any source into an entity, through the first source kind that accepts it. */
 function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions): Entity | Promise<Entity> {
   const { source } = call
-  const kind = SOURCES.find((k) => k.accepts(source))
+  let kind: SourceKind | undefined
+  for (const candidate of SOURCES) {
+    if (candidate.accepts(source)) {
+      kind = candidate
+      break
+    }
+  }
+  if (opts.deleteAfter && kind?.deletable !== true) throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   if (kind === undefined) throw new FST_DOWNLOADS_INVALID_SOURCE(source === null ? 'null' : typeof source)
-  if (opts.deleteAfter && !kind.deletable) throw new FST_DOWNLOADS_INVALID_OPTION('deleteAfter', 'applies to path sources only')
   return kind.entity(source, { settings, opts, root: call.options?.root })
 }
 

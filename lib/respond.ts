@@ -23,7 +23,7 @@ export type BodyPlan =
   | { readonly kind: 'multipart', readonly ranges: readonly ByteRange[], readonly layout: MultipartLayout }
 
 /** A decided response: everything but the body's bytes. */
-export interface Response {
+export interface DecidedResponse {
   status: 200 | 206 | 304
   headers: Headers
   body: BodyPlan
@@ -66,7 +66,7 @@ const active = memoize(isActiveContent)
  *   rangeable: true, type: 'attachment', filename: 'a.bin', opts, appHas: () => false })
  * // { status: 206, headers: { ..., 'content-range': 'bytes 0-9/100', 'content-length': 10 }, body: { kind: 'range', ... } }
  */
-export function respond (input: RespondInput): Response {
+export function respond (input: RespondInput): DecidedResponse {
   const { plan, opts } = input
   if (plan.status === 412) throw new FST_DOWNLOADS_PRECONDITION_FAILED()
   if (plan.status === 416) {

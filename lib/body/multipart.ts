@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { ByteRange } from '../conditional/range.js'
 import { contentRange } from '../http/content-range.js'
-import { FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
+import { FST_DOWNLOADS_FILE_CHANGED, FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
 import type { Body, Entity } from '../entity.js'
 
 export interface MultipartLayout {
@@ -55,7 +55,8 @@ async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: rea
       let left = ranges[i]!.end - ranges[i]!.start + 1
       while (left > 0) {
         const next = await iterator.next()
-        if (next.done === true) throw new FST_DOWNLOADS_LENGTH_MISMATCH('fewer', `${ranges[i]!.end - ranges[i]!.start + 1}`)
+        // The one reader is a file's: one that ends early was truncated under us.
+        if (next.done === true) throw new FST_DOWNLOADS_FILE_CHANGED()
         left -= next.value.length
         yield next.value
       }

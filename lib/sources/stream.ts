@@ -74,7 +74,7 @@ export function streamEntity (value: Readable | ReadableStream | AsyncIterable<u
   let opened = false
   return {
     size,
-    // A stream has no validators of its own; the caller's etag/lastModified options are applied by serve().
+    // A stream has no validators of its own; the caller's etag/lastModified options are applied in reply.ts.
     etag: undefined,
     lastModified: undefined,
     foreign: true,

@@ -144,3 +144,18 @@ t.test('Cache-Control is private by default, behind an auth hook too; 304 still 
   t.equal(again.statusCode, 304)
   t.equal(again.headers['cache-control'], 'private, no-cache')
 })
+
+t.test('deleteAfter on anything but a file is a programming error, also on something that is no source', async (t) => {
+  const app = Fastify()
+  await app.register(downloads, { root: fx.root })
+  app.get('/buffer', (_req, reply) => reply.download(Buffer.from('x'), { deleteAfter: true }))
+  app.get('/number', (_req, reply) => reply.download(42 as unknown as string, { deleteAfter: true }))
+  app.get('/number-alone', (_req, reply) => reply.download(42 as unknown as string))
+  t.teardown(() => app.close())
+  for (const path of ['/buffer', '/number']) {
+    const res = await app.inject(path)
+    t.equal(res.statusCode, 500, path)
+    t.equal(JSON.parse(res.body).code, 'FST_DOWNLOADS_INVALID_OPTION', `${path}: the option is what is wrong`)
+  }
+  t.equal(JSON.parse((await app.inject('/number-alone')).body).code, 'FST_DOWNLOADS_INVALID_SOURCE')
+})

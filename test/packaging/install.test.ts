@@ -9,6 +9,8 @@ import { promisify } from 'node:util'
 import { fileURLToPath } from 'node:url'
 
 const exec = promisify(execFile)
+// Packing (with its build), an npm install and four compiles: more than tap's default file timeout on a busy machine.
+t.setTimeout(600_000)
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm'
 const tsc = join(repo, 'node_modules', '.bin', 'tsc')
