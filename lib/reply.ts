@@ -111,7 +111,7 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     type,
     filename: safeFilename(call.filename ?? entity.filename),
     opts,
-    appHas: (name) => reply.hasHeader(name)
+    app: reply
   })
   const { status, headers, body: planned } = response
   tracker.body(planned)

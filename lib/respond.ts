@@ -40,8 +40,8 @@ export interface RespondInput {
   /** The file name to suggest, already sanitised. */
   filename: string
   opts: ResolvedOptions
-  /** Whether the app set this header on the reply before the call: the app's own value wins over the plugin's default. */
-  appHas: (name: string) => boolean
+  /** The reply, as far as respond() reads it: a header the app set before the call wins over the plugin's default. */
+  app: { hasHeader: (name: string) => boolean }
 }
 
 const NONE: BodyPlan = Object.freeze({ kind: 'none' })
@@ -63,7 +63,7 @@ const active = memoize(isActiveContent)
  *
  * @example
  * respond({ plan: { status: 206, head: false, range: { start: 0, end: 9 } }, size: 100, validators: {},
- *   rangeable: true, type: 'attachment', filename: 'a.bin', opts, appHas: () => false })
+ *   rangeable: true, type: 'attachment', filename: 'a.bin', opts, app: reply })
  * // { status: 206, headers: { ..., 'content-range': 'bytes 0-9/100', 'content-length': 10 }, body: { kind: 'range', ... } }
  */
 export function respond (input: RespondInput): DecidedResponse {
@@ -75,7 +75,7 @@ export function respond (input: RespondInput): DecidedResponse {
   const headers: Headers = {}
   if (plan.status === 304) {
     validatorHeaders(input.validators, opts, headers)
-    return { status: 304, headers: withCallerAndApp(headers, opts, input.appHas, false), body: NONE }
+    return { status: 304, headers: withCallerAndApp(headers, opts, input.app, false), body: NONE }
   }
 
   const type = contentType(input.filename, opts)
@@ -100,7 +100,7 @@ export function respond (input: RespondInput): DecidedResponse {
     headers['content-length'] = layout.length
     body = { kind: 'multipart', ranges: plan.ranges, layout }
   }
-  return { status: plan.status, headers: withCallerAndApp(headers, opts, input.appHas, body.kind === 'multipart'), body }
+  return { status: plan.status, headers: withCallerAndApp(headers, opts, input.app, body.kind === 'multipart'), body }
 }
 
 /** The validators a response carries, per the etag/lastModified options, and the caching policy. */
@@ -122,14 +122,14 @@ function contentType (filename: string, opts: ResolvedOptions): string {
  * own: a header the app set on the reply before the call wins over the plugin's default. A multipart
  * answer's Content-Type is framing (it carries the boundary): the caller's stays on the parts.
  */
-function withCallerAndApp (headers: Headers, opts: ResolvedOptions, appHas: (name: string) => boolean, multipart: boolean): Headers {
+function withCallerAndApp (headers: Headers, opts: ResolvedOptions, app: RespondInput['app'], multipart: boolean): Headers {
   if (opts.headers !== undefined) {
     for (const name in opts.headers) {
       if (!(multipart && name === 'content-type')) headers[name] = opts.headers[name]!
     }
   }
   for (const name of APP_WINS) {
-    if (appHas(name)) delete headers[name]
+    if (app.hasHeader(name)) delete headers[name]
   }
   return headers
 }
