@@ -19,7 +19,6 @@ export interface SourceContext {
 
 /** One kind of source: how to recognise it, and how to make its entity. */
 export interface SourceKind<T = unknown> {
-  readonly name: string
   readonly accepts: (value: unknown) => value is T
   /** deleteAfter applies: its entity names the file it reads. */
   readonly deletable: boolean
@@ -47,26 +46,26 @@ function underRoot (file: string, root: string, { settings, opts }: SourceContex
  */
 export const SOURCES: readonly SourceKind[] = [
   kind<TrustedFile>({
-    name: 'trusted file', accepts: TrustedFile.is, deletable: true,
+    accepts: TrustedFile.is, deletable: true,
     entity: (file, { settings }) => trustedEntity(file.path, settings.syncStat)
   }),
   kind<string>({
-    name: 'path', accepts: (v): v is string => typeof v === 'string', deletable: true,
+    accepts: (v): v is string => typeof v === 'string', deletable: true,
     entity: (file, ctx) => ctx.root === undefined
       ? underRoot(file, ctx.settings.root, ctx)
       : realRoot(ctx.root).then((root) => underRoot(file, root, ctx))
   }),
   // The caller's etag/lastModified options replace the entity's own in reply.ts, for every kind.
   kind<Uint8Array>({
-    name: 'buffer', accepts: (v): v is Uint8Array => v instanceof Uint8Array, deletable: false,
+    accepts: (v): v is Uint8Array => v instanceof Uint8Array, deletable: false,
     entity: (data, { opts }) => bufferEntity(data, opts.etag === true)
   }),
   kind<Parameters<typeof streamEntity>[0]>({
-    name: 'stream', accepts: (v): v is Parameters<typeof streamEntity>[0] => isNodeReadable(v) || isWebStream(v) || isAsyncIterable(v), deletable: false,
+    accepts: (v): v is Parameters<typeof streamEntity>[0] => isNodeReadable(v) || isWebStream(v) || isAsyncIterable(v), deletable: false,
     entity: (stream, { opts }) => streamEntity(stream, opts.size)
   }),
   kind<RangedSource>({
-    name: 'ranged', accepts: isRangedSource, deletable: false,
+    accepts: isRangedSource, deletable: false,
     entity: (source) => rangedEntity(source)
   })
 ]
