@@ -1,5 +1,7 @@
 import { Readable } from 'node:stream'
 import type { ByteRange } from './conditional/range.js'
+import type { Later } from './later.js'
+import type { OpenOptions } from './types.js'
 
 /** A body to hand to Fastify: a Buffer is sent in one write, a stream is piped. */
 export type Body = Buffer | Readable
@@ -27,8 +29,12 @@ export interface Entity {
   readonly rangeable: boolean
   /** The name to suggest when the caller gives none. */
   readonly filename: string
-  /** Opens the whole body, or one inclusive range of it. */
-  open: (range?: ByteRange) => Body | Promise<Body>
+  /** The media type the source knows (a store's metadata), below the caller's and the file name's. */
+  readonly mediaType?: string
+  /** Opens the whole body, or one inclusive range of it; `signal` aborts when the download is over. */
+  open: (range: ByteRange | undefined, options: OpenOptions) => Later<Body>
+  /** The current version, after open() found the source changed (FST_DOWNLOADS_FILE_CHANGED); null: gone. */
+  reload?: (options: OpenOptions) => Promise<Entity | null>
   /**
    * Reads several ranges in order, for multipart bodies. Optional: without it each range is open()ed
    * in turn.
@@ -39,11 +45,6 @@ export interface Entity {
 }
 
 export const noop = (): void => {}
-
-/** Rounds a time down to whole seconds, the precision of Last-Modified and its comparisons. */
-export function toHttpTime (ms: number): number {
-  return Math.floor(ms / 1000) * 1000
-}
 
 /**
  * The body of a HEAD answer. Not `undefined`: Fastify's automatic HEAD route would then overwrite

@@ -38,6 +38,18 @@ export const FST_DOWNLOADS_FILE_CHANGED = createError('FST_DOWNLOADS_FILE_CHANGE
 /** The server is out of file descriptors (EMFILE, ENFILE). Transient: 503 with Retry-After. */
 export const FST_DOWNLOADS_UNAVAILABLE = createError('FST_DOWNLOADS_UNAVAILABLE', 'Too many open files; try again shortly', 503)
 
+/** The object store could not be reached (connection refused or reset, DNS): a gateway failure, 502. */
+export const FST_DOWNLOADS_STORE_UNREACHABLE = createError('FST_DOWNLOADS_STORE_UNREACHABLE', 'The object store could not be reached (bucket %s)', 502)
+
+/** The object store did not answer within the store's `timeout`: a gateway failure, 502. */
+export const FST_DOWNLOADS_STORE_TIMEOUT = createError('FST_DOWNLOADS_STORE_TIMEOUT', 'The object store did not answer within %s ms (bucket %s)', 502)
+
+/** The object store refused the credentials or the request (401, 403): the server's configuration, a 502. */
+export const FST_DOWNLOADS_STORE_DENIED = createError('FST_DOWNLOADS_STORE_DENIED', 'The object store refused the request: %s (bucket %s)', 502)
+
+/** The object store answered with an error (5xx) or an answer that does not fit the request: a 502. */
+export const FST_DOWNLOADS_STORE_ERROR = createError('FST_DOWNLOADS_STORE_ERROR', 'The object store failed: %s (bucket %s)', 502)
+
 /** reply.download()/inline() was called with something that is not a source (a programming error). */
 export const FST_DOWNLOADS_INVALID_SOURCE = createError('FST_DOWNLOADS_INVALID_SOURCE', 'Invalid download source: %s', 500, TypeError)
 
@@ -71,8 +83,33 @@ export const errorCodes = {
   FST_DOWNLOADS_LENGTH_MISMATCH,
   FST_DOWNLOADS_FILE_CHANGED,
   FST_DOWNLOADS_UNAVAILABLE,
+  FST_DOWNLOADS_STORE_UNREACHABLE,
+  FST_DOWNLOADS_STORE_TIMEOUT,
+  FST_DOWNLOADS_STORE_DENIED,
+  FST_DOWNLOADS_STORE_ERROR,
   FST_DOWNLOADS_INVALID_SOURCE,
   FST_DOWNLOADS_INVALID_OPTION,
   FST_DOWNLOADS_INVALID_ROOT,
   FST_DOWNLOADS_DECORATOR_TAKEN
 } as const satisfies Record<`FST_DOWNLOADS_${string}`, FastifyErrorConstructor<{ code: string, statusCode: number }, [unknown?, unknown?]>>
+
+/** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
+export function fsError (err: NodeJS.ErrnoException): Error {
+  switch (err.code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ENAMETOOLONG':
+    case 'EISDIR':
+    case 'ELOOP':
+      return new FST_DOWNLOADS_NOT_FOUND()
+    case 'EACCES':
+    case 'EPERM':
+      return new FST_DOWNLOADS_ACCESS_DENIED()
+    case 'EMFILE':
+    case 'ENFILE':
+      // Out of descriptors is load, not a fault: clients and proxies may retry a 503 (RFC 9110 §15.6.4).
+      return Object.assign(new FST_DOWNLOADS_UNAVAILABLE({ cause: err }), { headers: { 'retry-after': '1' } })
+    default:
+      return new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
+  }
+}

@@ -1,11 +1,11 @@
 import { statSync, realpathSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { toHttpTime } from './http/date.js'
 import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_ROOT } from './errors.js'
 import { cacheControl } from './http/cache-control.js'
 import { FileCache } from './sources/file/file-cache.js'
-import { toHttpTime } from './entity.js'
 import { normalizeETag } from './http/etag.js'
+import { rootPath } from './path/resolve.js'
+import { callerHeaders } from './respond.js'
 import type { CleanupFunction, DotfilesPolicy, DownloadOptions, FastifyDownloadsOptions, ThrottleOptions } from './types.js'
 
 /** Per-call settings after defaults are applied: what the request path reads. */
@@ -106,23 +106,10 @@ export function validateDownloadOptions (opts: object, scope: 'plugin' | 'call' 
 }
 
 // Framing is the plugin's to decide: a caller's value here would corrupt the response.
-const FRAMING = new Set(['content-length', 'content-range', 'transfer-encoding'])
-
-/** The caller's extra headers with lower-case names and without the framing ones, once per options object. */
-function extraHeaders (headers: DownloadOptions['headers']): Record<string, string | number | string[]> | undefined {
-  if (headers === undefined) return undefined
-  const out: Record<string, string | number | string[]> = {}
-  for (const name in headers) {
-    const lower = name.toLowerCase()
-    if (!FRAMING.has(lower)) out[lower] = headers[name]!
-  }
-  return Object.freeze(out)
-}
-
 // How each resolved field comes from the options: the one place the defaults are written.
 const RESOLVE: { readonly [K in keyof ResolvedOptions]: (opts: DownloadOptions) => ResolvedOptions[K] } = {
   mediaType: (opts) => opts.mediaType,
-  headers: (opts) => extraHeaders(opts.headers),
+  headers: (opts) => callerHeaders(opts.headers),
   cacheControl: (opts) => {
     // `immutable` means "fresh for max-age, never revalidate" (RFC 8246): without a max-age it has no meaning.
     if (opts.immutable === true && opts.maxAge === undefined && opts.cacheControl === undefined) fail('immutable', 'needs maxAge')
@@ -173,12 +160,6 @@ export function withCallOptions (settings: PluginSettings, opts: DownloadOptions
     if (field !== undefined) resolveField(out, field, merged)
   }
   return out
-}
-
-/** Turns a root given as a path or a `file:` URL into an absolute path. */
-export function rootPath (root: string | URL): string {
-  const path = root instanceof URL || root.startsWith('file:') ? fileURLToPath(root) : root
-  return isAbsolute(path) ? path : resolve(path)
 }
 
 /** Validates the plugin options once and freezes them. */

@@ -1,20 +1,22 @@
 import type { Readable } from 'node:stream'
+import { toHttpTime } from './http/date.js'
 import type { FastifyReply } from 'fastify'
 import { multipartBody } from './body/multipart.js'
 import { firstChunk } from './sources/stream.js'
-import { emptyBody, noop, toHttpTime, type Body, type Entity } from './entity.js'
+import { emptyBody, noop, type Body, type Entity } from './entity.js'
 import { lengthMismatchAhead } from './body/length-guard.js'
 import { plan } from './conditional/plan.js'
-import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_SOURCE, FST_DOWNLOADS_SOURCE_FAILED } from './errors.js'
+import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_SOURCE, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_SOURCE_FAILED } from './errors.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
-import { memoize, shortString } from './http/memo.js'
+import { memoize, shortString } from './memo.js'
 import { respond, type BodyPlan, type Headers } from './respond.js'
 import { DownloadTracker, responseGone } from './lifecycle/tracker.js'
 import { throttled } from './body/throttle.js'
 import { validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
 import { SOURCES, type SourceKind } from './sources/index.js'
 import { kDownload } from './symbols.js'
-import type { DownloadOptions, DownloadSource } from './types.js'
+import { after, type Later } from './later.js'
+import type { DownloadOptions, DownloadSource, OpenOptions } from './types.js'
 
 // Names repeat (the same files, the same export names); long ones a caller made up are not kept.
 const safeFilename = memoize(sanitizeFilename, 1024, shortString)
@@ -47,7 +49,7 @@ function lastModifiedOf (opts: ResolvedOptions, entity: Entity, now: number): nu
 }
 
 /** Turns any source into an entity, through the first source kind that accepts it. */
-function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions): Entity | Promise<Entity> {
+function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions): Later<Entity> {
   const { source } = call
   let kind: SourceKind | undefined
   for (const candidate of SOURCES) {
@@ -61,26 +63,22 @@ function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions):
   return kind.entity(source, { settings, opts, root: call.options?.root })
 }
 
-/** Opens the body a response calls for. */
-function openBody (entity: Entity, body: BodyPlan): Body | Promise<Body> {
+/** Opens the body a response calls for; `options.signal` aborts when the download is over. */
+function openBody (entity: Entity, body: BodyPlan, options: OpenOptions): Later<Body> {
   switch (body.kind) {
     case 'none': return emptyBody()
-    case 'whole': return entity.open()
-    case 'range': return entity.open(body.range)
-    case 'multipart': return multipartBody(entity, body.ranges, body.layout)
+    case 'whole': return entity.open(undefined, options)
+    case 'range': return entity.open(body.range, options)
+    case 'multipart': return multipartBody(entity, body.ranges, body.layout, options)
   }
 }
 
-// The steps below return a promise only when they must wait (a file opened, a stream's first byte):
-// a cached file or a buffer is answered without one, and every promise is a tick and an allocation.
-type Step = void | Promise<void>
+type Step = Later<void>
 
 function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Step {
   const opts = effectiveOptions(settings, call.options)
   tracker.options(opts.cleanup)
-  const found = toEntity(settings, call, opts)
-  if (found instanceof Promise) return found.then((entity) => serveEntity(reply, entity, type, call, opts, tracker))
-  return serveEntity(reply, found, type, call, opts, tracker)
+  return after(toEntity(settings, call, opts), (entity) => serveEntity(reply, entity, type, call, opts, tracker))
 }
 
 function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Step {
@@ -110,6 +108,7 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     rangeable,
     type,
     filename: safeFilename(call.filename ?? entity.filename),
+    mediaType: entity.mediaType,
     opts,
     app: reply
   })
@@ -119,17 +118,32 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
     reply.code(304).headers(headers).send(request.method === 'HEAD' ? emptyBody() : undefined)
     return
   }
-  let opened: Body | Promise<Body>
+  let opened: Later<Body>
   try {
-    opened = openBody(entity, planned)
+    opened = openBody(entity, planned, tracker)
   } catch (err) {
     throw openFailure(entity, err)
   }
   if (opened instanceof Promise) {
-    return unlessGone(reply, opened, destroyBody)
-      .then((body) => sendBody(reply, body, entity, status, headers, opts, tracker), (err) => { throw openFailure(entity, err) })
+    return unlessGone(reply, opened, destroyBody).then(
+      (body) => sendBody(reply, body, entity, status, headers, opts, tracker),
+      (err: unknown) => reloaded(reply, entity, err, type, call, opts, tracker))
   }
   return sendBody(reply, opened, entity, status, headers, opts, tracker)
+}
+
+/**
+ * A store found to hold another version than the one described (its If-Match failed) before any
+ * header went out: the response is decided once more for the current version. A second change, or a
+ * source that cannot reload, is the 503 itself.
+ */
+function reloaded (reply: FastifyReply, entity: Entity, err: unknown, type: DispositionType, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Step {
+  if ((err as { code?: string }).code !== 'FST_DOWNLOADS_FILE_CHANGED' || entity.reload === undefined) throw openFailure(entity, err)
+  entity.release()
+  return unlessGone(reply, entity.reload(tracker), noop).then((fresh) => {
+    if (fresh === null) throw new FST_DOWNLOADS_NOT_FOUND()
+    return serveEntity(reply, { ...fresh, reload: undefined }, type, call, opts, tracker)
+  }, (failure: unknown) => { throw openFailure(entity, failure) })
 }
 
 /** The rejection of a wait the client walked away from: no response is written, and it is not the outcome's error. */

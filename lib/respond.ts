@@ -4,10 +4,12 @@ import type { Validators } from './conditional/preconditions.js'
 import type { ByteRange } from './conditional/range.js'
 import { FST_DOWNLOADS_PRECONDITION_FAILED, FST_DOWNLOADS_RANGE_NOT_SATISFIABLE } from './errors.js'
 import { contentRange, unsatisfiedRange } from './http/content-range.js'
-import { contentDisposition, type DispositionType } from './http/disposition.js'
-import { isActiveContent, mediaTypeFor, withCharset } from './http/media-type.js'
-import { memoize } from './http/memo.js'
+import { httpDate } from './http/date.js'
+import { dispositionOfSafe, type DispositionType } from './http/disposition.js'
+import { isActiveContent, knownMediaType, withCharset } from './http/media-type.js'
+import { memoize } from './memo.js'
 import type { ResolvedOptions } from './options.js'
+import type { DownloadOptions } from './types.js'
 
 export type HeaderValue = string | number | string[]
 export type Headers = Record<string, HeaderValue>
@@ -39,6 +41,8 @@ export interface RespondInput {
   type: DispositionType
   /** The file name to suggest, already sanitised. */
   filename: string
+  /** The source's own media type (a store's metadata), for a name whose extension gives none. */
+  mediaType: string | undefined
   opts: ResolvedOptions
   /** The reply, as far as respond() reads it: a header the app set before the call wins over the plugin's default. */
   app: { hasHeader: (name: string) => boolean }
@@ -49,10 +53,10 @@ const WHOLE: BodyPlan = Object.freeze({ kind: 'whole' })
 // Headers a header the app set before the call replaces (a CSP, a Cache-Control of its own).
 const APP_WINS = ['content-security-policy', 'cache-control', 'x-content-type-options'] as const
 
-const attachment = memoize((filename: string) => contentDisposition('attachment', filename))
-const inline = memoize((filename: string) => contentDisposition('inline', filename))
-const mediaType = memoize(mediaTypeFor)
-const httpDate = memoize((ms: number) => new Date(ms).toUTCString())
+const attachment = memoize((filename: string) => dispositionOfSafe('attachment', filename))
+const inline = memoize((filename: string) => dispositionOfSafe('inline', filename))
+const mediaType = memoize(knownMediaType)
+const lastModified = memoize(httpDate)
 const active = memoize(isActiveContent)
 
 /**
@@ -63,7 +67,7 @@ const active = memoize(isActiveContent)
  *
  * @example
  * respond({ plan: { status: 206, head: false, range: { start: 0, end: 9 } }, size: 100, validators: {},
- *   rangeable: true, type: 'attachment', filename: 'a.bin', opts, app: reply })
+ *   rangeable: true, type: 'attachment', filename: 'a.bin', mediaType: undefined, opts, app: reply })
  * // { status: 206, headers: { ..., 'content-range': 'bytes 0-9/100', 'content-length': 10 }, body: { kind: 'range', ... } }
  */
 export function respond (input: RespondInput): DecidedResponse {
@@ -78,7 +82,7 @@ export function respond (input: RespondInput): DecidedResponse {
     return { status: 304, headers: withCallerAndApp(headers, opts, input.app, false), body: NONE }
   }
 
-  const type = contentType(input.filename, opts)
+  const type = contentType(input.filename, input.mediaType, opts)
   headers['content-type'] = type
   headers['content-disposition'] = input.type === 'attachment' ? attachment(input.filename) : inline(input.filename)
   headers['accept-ranges'] = input.rangeable ? 'bytes' : 'none'
@@ -106,19 +110,22 @@ export function respond (input: RespondInput): DecidedResponse {
 /** The validators a response carries, per the etag/lastModified options, and the caching policy. */
 function validatorHeaders (validators: Validators, opts: ResolvedOptions, headers: Headers): void {
   if (validators.etag !== undefined) headers.etag = validators.etag
-  if (validators.lastModified !== undefined) headers['last-modified'] = httpDate(validators.lastModified)
+  if (validators.lastModified !== undefined) headers['last-modified'] = lastModified(validators.lastModified)
   if (opts.cacheControl !== undefined) headers['cache-control'] = opts.cacheControl
 }
 
-/** The media type of the body: the caller's (mediaType, or a Content-Type in headers), else guessed from the name. */
-function contentType (filename: string, opts: ResolvedOptions): string {
+/**
+ * The media type of the body: the caller's (mediaType, or a Content-Type in headers), else the one the
+ * name's extension gives, else the source's own (a store's metadata), else application/octet-stream.
+ */
+function contentType (filename: string, source: string | undefined, opts: ResolvedOptions): string {
   if (opts.mediaType !== undefined) return withCharset(opts.mediaType)
   const given = opts.headers?.['content-type']
-  return typeof given === 'string' ? given : mediaType(filename)
+  return typeof given === 'string' ? given : mediaType(filename) ?? source ?? 'application/octet-stream'
 }
 
 /**
- * The caller's extra headers (framing ones were dropped when the options were resolved), then the app's
+ * The caller's extra headers (framing ones were dropped by callerHeaders() when the options were resolved), then the app's
  * own: a header the app set on the reply before the call wins over the plugin's default. A multipart
  * answer's Content-Type is framing (it carries the boundary): the caller's stays on the parts.
  */
@@ -132,4 +139,24 @@ function withCallerAndApp (headers: Headers, opts: ResolvedOptions, app: Respond
     if (app.hasHeader(name)) delete headers[name]
   }
   return headers
+}
+
+// The caller may not frame the body: its length and ranges are the plugin's to decide.
+const FRAMING = new Set(['content-length', 'content-range', 'transfer-encoding'])
+
+/**
+ * The caller's `headers` option as withCallerAndApp() applies it: lower-case names, framing ones dropped.
+ * Run once per options object, when the options are resolved, so a request pays only for the copy.
+ *
+ * @example
+ * callerHeaders({ 'X-Report': 'q3', 'Content-Length': 1 }) // { 'x-report': 'q3' }
+ */
+export function callerHeaders (headers: DownloadOptions['headers']): Headers | undefined {
+  if (headers === undefined) return undefined
+  const out: Headers = {}
+  for (const name in headers) {
+    const lower = name.toLowerCase()
+    if (!FRAMING.has(lower)) out[lower] = headers[name]!
+  }
+  return Object.freeze(out)
 }

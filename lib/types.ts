@@ -82,8 +82,36 @@ export interface RangedSource {
   /** A strong (or `W/` weak) entity-tag; quoted or not. */
   etag?: string
   lastModified?: Date | number
-  /** Opens the whole body (no argument) or the inclusive range `start`-`end`: exactly those bytes. */
-  open: (range?: ByteRange) => RangedBody | Promise<RangedBody>
+  /**
+   * The media type the store keeps for it (an object's Content-Type): used when neither the `mediaType`
+   * option nor the file name's extension names one.
+   */
+  mediaType?: string
+  /** The name to suggest when the call gives none (default `download`). */
+  filename?: string
+  /**
+   * Opens the whole body (no argument) or the inclusive range `start`-`end`: exactly those bytes.
+   * `signal` aborts when the download ends (finished, failed or abandoned by the client): a request
+   * still in flight for it should stop. Throw `FST_DOWNLOADS_FILE_CHANGED` when the store holds
+   * another version than the one described (an If-Match that failed).
+   */
+  open: (range?: ByteRange, options?: OpenOptions) => RangedBody | Promise<RangedBody>
+  /**
+   * The current version, asked once when open() threw `FST_DOWNLOADS_FILE_CHANGED` before any header
+   * went out: the response is decided again for it (null: it is gone, a 404). Without it, a 503.
+   */
+  reload?: (options: OpenOptions) => Promise<RangedSource | null>
+}
+
+/**
+ * What a RangedSource's open() and reload() are given.
+ *
+ * @example
+ * const open = (range?: ByteRange, { signal }: OpenOptions = { signal: AbortSignal.timeout(30_000) }) => fetch(url, { signal })
+ */
+export interface OpenOptions {
+  /** Aborts when the download is over, or the client left. */
+  readonly signal: AbortSignal
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ByteRange } from '../conditional/range.js'
 import { contentRange } from '../http/content-range.js'
 import { FST_DOWNLOADS_FILE_CHANGED, FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
 import type { Body, Entity } from '../entity.js'
+import type { OpenOptions } from '../types.js'
 
 export interface MultipartLayout {
   boundary: string
@@ -41,11 +42,11 @@ export function multipartLayout (ranges: readonly ByteRange[], size: number, con
 }
 
 /** The body of a multipart/byteranges answer: each part's head, then its bytes, then the close delimiter. */
-export function multipartBody (entity: Entity, ranges: readonly ByteRange[], layout: MultipartLayout): Readable {
-  return Readable.from(parts(entity, ranges, layout.heads, layout.tail), { objectMode: false })
+export function multipartBody (entity: Entity, ranges: readonly ByteRange[], layout: MultipartLayout, options: OpenOptions): Readable {
+  return Readable.from(parts(entity, ranges, layout.heads, layout.tail, options), { objectMode: false })
 }
 
-async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer): AsyncGenerator<Uint8Array> {
+async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer, options: OpenOptions): AsyncGenerator<Uint8Array> {
   const reader = entity.parts?.(ranges)
   if (reader !== undefined) {
     // One reader over all ranges: the part heads go in when its position crosses into a new range.
@@ -65,7 +66,7 @@ async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: rea
   } else {
     for (let i = 0; i < ranges.length; i++) {
       yield heads[i]!
-      yield * exactly(await entity.open(ranges[i]), ranges[i]!.end - ranges[i]!.start + 1)
+      yield * exactly(await entity.open(ranges[i], options), ranges[i]!.end - ranges[i]!.start + 1)
     }
   }
   yield tail

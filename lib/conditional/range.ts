@@ -11,8 +11,8 @@ export type RangeRequest =
   | { kind: 'ranges', ranges: ByteRange[] }
 
 export interface ParseRangeOptions {
-  /** More ranges than this (before coalescing) and the header is ignored. */
-  maxRanges?: number
+  /** More ranges than this (before coalescing) and the header is ignored (the maxRanges option). */
+  maxRanges: number
 }
 
 const NONE: RangeRequest = Object.freeze({ kind: 'none' })
@@ -27,14 +27,14 @@ const DIGITS = /^[0-9]+$/
  * Satisfiable ranges are clamped, sorted and coalesced when they overlap or touch.
  *
  * @example
- * parseRange('bytes=0-99,-100', 1000) // { kind: 'ranges', ranges: [{ start: 0, end: 99 }, { start: 900, end: 999 }] }
+ * parseRange('bytes=0-99,-100', 1000, { maxRanges: 100 }) // { kind: 'ranges', ranges: [{ start: 0, end: 99 }, { start: 900, end: 999 }] }
  */
-export function parseRange (header: string | undefined, size: number, options: ParseRangeOptions = {}): RangeRequest {
+export function parseRange (header: string | undefined, size: number, options: ParseRangeOptions): RangeRequest {
   if (header === undefined) return NONE
   const eq = header.indexOf('=')
   if (eq === -1 || header.slice(0, eq).trim().toLowerCase() !== 'bytes') return NONE
 
-  const maxRanges = options.maxRanges ?? 100
+  const { maxRanges } = options
   const specs = header.slice(eq + 1).split(',')
   let count = 0
   let requested = 0

@@ -52,6 +52,10 @@ export function asciiFallback (name: string): string {
  * // attachment; filename="Resume.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf
  */
 export function contentDisposition (type: DispositionType, filename: string): string {
-  const name = sanitizeFilename(filename)
+  return dispositionOfSafe(type, sanitizeFilename(filename))
+}
+
+/** contentDisposition() for a name sanitizeFilename() already returned: the response path sanitises once. */
+export function dispositionOfSafe (type: DispositionType, name: string): string {
   return contentDispositionHeader(name, { type, fallback: asciiFallback(name) || 'download' })
 }

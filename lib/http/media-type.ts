@@ -7,9 +7,13 @@ const OCTET_STREAM = 'application/octet-stream'
  * types `mime` marks as text), `application/octet-stream` when unknown.
  */
 export function mediaTypeFor (filename: string): string {
+  return knownMediaType(filename) ?? OCTET_STREAM
+}
+
+/** The Content-Type a file name's extension gives (as mediaTypeFor()), or null when `mime` knows none. */
+export function knownMediaType (filename: string): string | null {
   const type = mime.getType(filename)
-  if (type === null) return OCTET_STREAM
-  return withCharset(type)
+  return type === null ? null : withCharset(type)
 }
 
 /** Adds `; charset=utf-8` to a bare text media type; leaves one with parameters as it is. */

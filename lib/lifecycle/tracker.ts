@@ -73,12 +73,22 @@ export class DownloadTracker {
   /** A file to delete after the response (deleteAfter). */
   #deletePath: string | undefined
   #cleanup: readonly CleanupFunction[]
+  #abort: AbortController | undefined
 
   /** `timed`: the call has cleanup functions (or a subscriber listens), so the outcome's duration is wanted. */
   constructor (reply: FastifyReply, cleanup: readonly CleanupFunction[], timed: boolean) {
     this.#reply = reply
     this.#cleanup = cleanup
     this.#started = timed || outcomeChannel.hasSubscribers ? performance.now() : undefined
+  }
+
+  /**
+   * Aborts when the download ends, finished or not: what a source still reads for it (a store's GET)
+   * is for nobody. Made on first use: a file or a buffer never asks.
+   */
+  get signal (): AbortSignal {
+    this.#abort ??= new AbortController()
+    return this.#abort.signal
   }
 
   /** The call's options are known: the cleanup functions to run at the end. */
@@ -149,6 +159,7 @@ export class DownloadTracker {
     const finished = !this.#cut && (this.#finished || wroteAll(this.#reply))
     // Before settle() the cleanup functions and the file to delete may not be known yet: keep the outcome.
     if (!this.#settled || this.#wantsOutcome(finished)) this.#outcome = this.#outcomeNow(finished)
+    this.#abort?.abort()
     if (this.#settled) this.#finalize()
   }
 
@@ -172,7 +183,7 @@ export class DownloadTracker {
 
   /** Whether the end has anything to do: a descriptor to close, a file to delete, an outcome someone reads. */
   #hasEndWork (): boolean {
-    return (this.#release !== undefined && this.#release !== noop) || this.#deletePath !== undefined || this.#wantsOutcome(false)
+    return (this.#release !== undefined && this.#release !== noop) || this.#abort !== undefined || this.#deletePath !== undefined || this.#wantsOutcome(false)
   }
 
   /** Whether anything reads the outcome: cleanup functions, a subscriber, or the debug line of an abort. */

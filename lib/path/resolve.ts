@@ -1,8 +1,8 @@
 import { existsSync, readlinkSync, realpath, stat, type BigIntStats } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import {
-  FST_DOWNLOADS_ACCESS_DENIED, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_PATH_FORBIDDEN, FST_DOWNLOADS_SOURCE_FAILED, FST_DOWNLOADS_UNAVAILABLE
-} from '../errors.js'
+import { fsError, FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_PATH_FORBIDDEN } from '../errors.js'
 import type { DotfilesPolicy } from '../types.js'
 import { checkDotfiles, relativeInside } from './confine.js'
 
@@ -14,27 +14,6 @@ const statBigAsync = (path: string): Promise<BigIntStats> => new Promise((resolv
 // Linux names the file behind a descriptor in /proc/self/fd: one lookup in kernel memory (never a disk or
 // network file system, so read synchronously: a thread-pool round trip cost a fifth of an uncached hit).
 const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd')
-
-/** Maps a file system error to the plugin's 4xx; anything else is a server fault, whose message (with a path) stays in the log. */
-export function fsError (err: NodeJS.ErrnoException): Error {
-  switch (err.code) {
-    case 'ENOENT':
-    case 'ENOTDIR':
-    case 'ENAMETOOLONG':
-    case 'EISDIR':
-    case 'ELOOP':
-      return new FST_DOWNLOADS_NOT_FOUND()
-    case 'EACCES':
-    case 'EPERM':
-      return new FST_DOWNLOADS_ACCESS_DENIED()
-    case 'EMFILE':
-    case 'ENFILE':
-      // Out of descriptors is load, not a fault: clients and proxies may retry a 503 (RFC 9110 §15.6.4).
-      return Object.assign(new FST_DOWNLOADS_UNAVAILABLE({ cause: err }), { headers: { 'retry-after': '1' } })
-    default:
-      return new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
-  }
-}
 
 /**
  * Follows symlinks with realpath and checks the result is still inside `root` (itself a real path)
@@ -83,5 +62,21 @@ export async function proveConfined (fd: number, stats: BigIntStats, real: strin
     if (now.dev !== stats.dev || now.ino !== stats.ino) throw new FST_DOWNLOADS_PATH_FORBIDDEN()
   } catch (err) {
     throw (err as { code?: string }).code?.startsWith('FST_') === true ? err : fsError(err as NodeJS.ErrnoException)
+  }
+}
+
+/** Turns a root given as a path or a `file:` URL into an absolute path. */
+export function rootPath (root: string | URL): string {
+  const path = root instanceof URL || root.startsWith('file:') ? fileURLToPath(root) : root
+  return isAbsolute(path) ? path : resolve(path)
+}
+
+/** The real path of a per-call root option. */
+export async function realRoot (root: string | URL): Promise<string> {
+  try {
+    return await realpathNative(rootPath(root))
+  } catch (err) {
+    // The per-call root is server configuration: a missing one is the server's fault, not the client's.
+    throw new FST_DOWNLOADS_INVALID_OPTION('root', (err as Error).message)
   }
 }

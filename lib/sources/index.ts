@@ -1,12 +1,12 @@
+import type { Later } from '../later.js'
 import { bufferEntity } from './buffer.js'
 import type { Entity } from '../entity.js'
 import { pathEntity, trustedEntity } from './file/path.js'
 import { isRangedSource, rangedEntity } from './ranged.js'
 import { isAsyncIterable, isNodeReadable, isWebStream, streamEntity } from './stream.js'
 import { TrustedFile } from './trusted.js'
-import { FST_DOWNLOADS_INVALID_OPTION } from '../errors.js'
-import { rootPath, type PluginSettings, type ResolvedOptions } from '../options.js'
-import { realpathNative } from '../path/resolve.js'
+import type { PluginSettings, ResolvedOptions } from '../options.js'
+import { realRoot } from '../path/resolve.js'
 import type { DownloadOptions, RangedSource } from '../types.js'
 
 /** What a source kind may read to make its entity: the plugin's settings and this call's options. */
@@ -22,21 +22,12 @@ export interface SourceKind<T = unknown> {
   readonly accepts: (value: unknown) => value is T
   /** deleteAfter applies: its entity names the file it reads. */
   readonly deletable: boolean
-  readonly entity: (value: T, ctx: SourceContext) => Entity | Promise<Entity>
+  readonly entity: (value: T, ctx: SourceContext) => Later<Entity>
 }
 
 const kind = <T>(source: SourceKind<T>): SourceKind => source as unknown as SourceKind
 
-async function realRoot (root: string | URL): Promise<string> {
-  try {
-    return await realpathNative(rootPath(root))
-  } catch (err) {
-    // The per-call root is server configuration: a missing one is the server's fault, not the client's.
-    throw new FST_DOWNLOADS_INVALID_OPTION('root', (err as Error).message)
-  }
-}
-
-function underRoot (file: string, root: string, { settings, opts }: SourceContext): Entity | Promise<Entity> {
+function underRoot (file: string, root: string, { settings, opts }: SourceContext): Later<Entity> {
   return pathEntity(file, { root, dotfiles: settings.dotfiles, cache: settings.cache, syncStat: settings.syncStat, uncached: opts.deleteAfter })
 }
 

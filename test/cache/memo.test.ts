@@ -1,6 +1,6 @@
 // The bounded memo behind per-request header and path work: each key computed once, never an error kept.
 import t from 'tap'
-import { memoize } from '../../lib/http/memo.js'
+import { memoize } from '../../lib/memo.js'
 
 function counted<K, V> (fn: (key: K) => V): { fn: (key: K) => V, calls: () => number } {
   let calls = 0
@@ -49,7 +49,7 @@ t.test('memoize: a key whose function throws is not kept and throws again', asyn
 })
 
 t.test('shortString: keys up to 255 characters are kept, longer ones computed each time', async (t) => {
-  const { shortString } = await import('../../lib/http/memo.js')
+  const { shortString } = await import('../../lib/memo.js')
   t.equal(shortString('a'.repeat(255)), true)
   t.equal(shortString('a'.repeat(256)), false)
   let calls = 0

@@ -236,7 +236,7 @@ t.test('errors go through the app\'s error handler, which can override them', as
 })
 
 t.test('an unexpected file system error is a 500 that does not leak the path', async (t) => {
-  const { fsError } = await import('../../lib/path/resolve.js')
+  const { fsError } = await import('../../lib/errors.js')
   const cause = Object.assign(new Error(`EIO: i/o error, open '${fx.root}/x'`), { code: 'EIO' })
   const err = fsError(cause) as Error & { code: string, statusCode: number }
   t.equal(err.code, 'FST_DOWNLOADS_SOURCE_FAILED')

@@ -3,7 +3,8 @@ import t from 'tap'
 import { closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fsError, proveConfined } from '../../lib/path/resolve.js'
+import { fsError } from '../../lib/errors.js'
+import { proveConfined } from '../../lib/path/resolve.js'
 
 const dir = realpathSync(mkdtempSync(join(tmpdir(), 'fdl-prove-')))
 t.teardown(() => rmSync(dir, { recursive: true, force: true }))

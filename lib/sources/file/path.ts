@@ -1,13 +1,16 @@
 import { close, stat, statSync, type BigIntStats } from 'node:fs'
+import { toHttpTime } from '../../http/date.js'
 import { FST_DOWNLOADS_FILE_CHANGED } from '../../errors.js'
 import { fileETag } from '../../http/etag.js'
-import { memoize, shortString } from '../../http/memo.js'
+import { memoize, shortString } from '../../memo.js'
 import { checkDotfiles, pathSegments } from '../../path/confine.js'
 import { basename } from 'node:path'
-import { confineReal, fsError, realpathNative } from '../../path/resolve.js'
+import { after, type Later } from '../../later.js'
+import { fsError } from '../../errors.js'
+import { confineReal, realpathNative } from '../../path/resolve.js'
 import type { DotfilesPolicy } from '../../types.js'
 import { bufferBody } from '../buffer.js'
-import { noop, toHttpTime, type Entity } from '../../entity.js'
+import { noop, type Entity } from '../../entity.js'
 import { descriptor, sharedDescriptor, type SharedDescriptor } from './descriptor.js'
 import { fileEntity, fileMeta, fstatBig, openFile, readWhole, type FileMeta } from './file.js'
 import { identityOf, sameFile, type CachedFile, type FileCache } from './file-cache.js'
@@ -55,7 +58,7 @@ function requestedPath (checked: CheckedPath, root: string): string {
 const statBig = (path: string): Promise<BigIntStats | undefined> => new Promise((resolve) =>
   stat(path, { bigint: true }, (err, stats) => resolve(err === null ? stats : undefined)))
 
-function statNow (path: string, sync: boolean): BigIntStats | undefined | Promise<BigIntStats | undefined> {
+function statNow (path: string, sync: boolean): Later<BigIntStats | undefined> {
   // A vanished file, or a path component that is no longer a directory, is simply not the cached one.
   return sync ? statSync(path, { bigint: true, throwIfNoEntry: false }) : statBig(path)
 }
@@ -82,7 +85,7 @@ function cachedEntity (entry: CachedFile & { data: Buffer }): Entity {
  * file is then read whole and cached, a large one streamed from its descriptor. A cached small file
  * checked with a synchronous stat is answered without a promise: that is the hot path.
  */
-export function pathEntity (file: string, ctx: PathContext): Entity | Promise<Entity> {
+export function pathEntity (file: string, ctx: PathContext): Later<Entity> {
   const checked = checkedPath(file)
   const segments = checked.segments
   checkDotfiles(segments, ctx.dotfiles)
@@ -90,14 +93,12 @@ export function pathEntity (file: string, ctx: PathContext): Entity | Promise<En
   const useCache = ctx.cache.enabled && !ctx.uncached
   const entry = useCache ? ctx.cache.get(requested) : undefined
   if (entry === undefined) return resolvePath(segments, requested, ctx, useCache)
-  const now = statNow(requested, ctx.syncStat)
-  if (now instanceof Promise) return now.then((stats) => fromCache(entry, stats, segments, requested, ctx))
-  return fromCache(entry, now, segments, requested, ctx)
+  return after(statNow(requested, ctx.syncStat), (stats) => fromCache(entry, stats, segments, requested, ctx))
 }
 
 function fromCache (
   entry: CachedFile, now: BigIntStats | undefined, segments: readonly string[], requested: string, ctx: PathContext
-): Entity | Promise<Entity> {
+): Later<Entity> {
   if (now === undefined || !sameFile(entry.identity, now)) {
     ctx.cache.delete(requested)
     return resolvePath(segments, requested, ctx, true)
