@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url'
 import Fastify, { type FastifyServerOptions } from 'fastify'
 import { Type, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import downloads, { FileNameSchema } from 'fastify-downloads'
+import { clientSignal, s3Store, type S3Store } from 'fastify-downloads/s3'
 
 /**
  * The files bundled with the demo. They stay in examples/files, so from the build (dist/examples/app.js)
@@ -21,6 +22,22 @@ export interface BuildOptions {
   root?: string | URL
   /** Fastify's logger option (default false). */
   logger?: FastifyServerOptions['logger']
+  /** Where `/store/:key` and `/store-link/:key` read (default: from S3_* environment variables, else no such routes). */
+  store?: S3Store
+}
+
+/**
+ * The S3-compatible store the environment names: S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY,
+ * with S3_ENDPOINT (a path-style endpoint such as MinIO's or Swift's) and S3_REGION (default us-east-1).
+ *
+ * @example
+ * const store = storeFromEnv({ S3_BUCKET: 'reports', S3_ACCESS_KEY_ID: 'key', S3_SECRET_ACCESS_KEY: 'secret' })
+ */
+export function storeFromEnv (env: NodeJS.ProcessEnv = process.env): S3Store | undefined {
+  const { S3_BUCKET: bucket, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey } = env
+  if (bucket === undefined || bucket === '' || accessKeyId === undefined || secretAccessKey === undefined) return undefined
+  const endpoint = env.S3_ENDPOINT === '' ? undefined : env.S3_ENDPOINT
+  return s3Store({ endpoint, region: env.S3_REGION ?? 'us-east-1', bucket, credentials: { accessKeyId, secretAccessKey }, forcePathStyle: endpoint !== undefined })
 }
 
 interface Entry {
@@ -91,6 +108,18 @@ export async function build (opts: BuildOptions = {}) {
     await writeFile(path.join(reports, file), await renderReport(root))
     return reply.download(file, `report-${date}.txt`, { root: reports, deleteAfter: true, cacheControl: 'no-store' })
   })
+
+  // An object in the store, proxied (with Range and 304), and a presigned link to it that no byte of ours passes.
+  const store = opts.store ?? storeFromEnv()
+  if (store !== undefined) {
+    const keyRoute = { schema: { params: Type.Object({ key: Type.String({ minLength: 1, maxLength: 1024 }) }) } }
+    app.get('/store/:key', keyRoute, async (req, reply) => {
+      const object = await store.source(req.params.key, { signal: clientSignal(reply), required: true })
+      return reply.download(object)
+    })
+    app.get('/store-link/:key', keyRoute, async (req, reply) =>
+      reply.redirect(await store.presign(req.params.key, { expiresIn: 300, disposition: 'attachment' }), 303))
+  }
 
   app.get('/healthz', {
     schema: { response: { 200: Type.Object({ status: Type.Literal('ok') }) } }

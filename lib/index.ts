@@ -70,6 +70,7 @@ export type {
   ByteRange,
   DownloadMethod,
   FileCacheStats,
+  OpenOptions,
   OutcomeMessage,
   CleanupFunction,
   DotfilesPolicy,

@@ -85,10 +85,49 @@ const version = (name: string): string => (JSON.parse(readFileSync(join(repo, 'n
     const { stdout } = await exec(process.execPath, [join(dir, 'run.js'), files2])
     t.same(JSON.parse(stdout), { status: 200, disposition: 'attachment; filename="notes.txt"', schema: 'string' })
   })
+  // The S3 subpath: it loads without the optional @aws-sdk peers, and presign() needs no request.
+  const presign = `
+    const store = s3Store({ region: 'us-east-1', bucket: 'b', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' } })
+    const url = new URL(await store.presign('a b/r\u00e9.pdf', { filename: 'R\u00e9sum\u00e9.pdf' }))
+    console.log(JSON.stringify({ host: url.host, path: url.pathname, expires: url.searchParams.get('X-Amz-Expires'), signed: /^[0-9a-f]{64}$/.test(url.searchParams.get('X-Amz-Signature') ?? ''), disposition: url.searchParams.get('response-content-disposition'), sdk: (() => { try { require.resolve('@aws-sdk/client-s3'); return true } catch { return false } })() }))`
+  const presigned = {
+    host: 'b.s3.us-east-1.amazonaws.com',
+    path: '/a%20b/r%C3%A9.pdf',
+    expires: '300',
+    signed: true,
+    disposition: `attachment; filename="Resume.pdf"; filename*=UTF-8''R%C3%A9sum%C3%A9.pdf`,
+    sdk: false
+  }
+  t.test('fastify-downloads/s3 from an ES module, without the @aws-sdk peers', async (t) => {
+    const dir = files('run-s3-esm', { 'package.json': JSON.stringify({ type: 'module' }), 'run.js': `import { createRequire } from 'node:module'\nimport { s3Store } from 'fastify-downloads/s3'\nconst require = createRequire(import.meta.url)\n${presign}\n` })
+    const { stdout } = await exec(process.execPath, [join(dir, 'run.js')])
+    t.same(JSON.parse(stdout), presigned)
+  })
+  t.test('fastify-downloads/s3 from CommonJS', async (t) => {
+    const dir = files('run-s3-cjs', { 'package.json': JSON.stringify({ type: 'commonjs' }), 'run.js': `const { s3Store } = require('fastify-downloads/s3')\n;(async () => {${presign}\n})()\n` })
+    const { stdout } = await exec(process.execPath, [join(dir, 'run.js')])
+    t.same(JSON.parse(stdout), presigned)
+  })
+  const s3Types = `import { clientSignal, s3Store, type S3Object } from 'fastify-downloads/s3'
+const store = s3Store({ region: 'us-east-1', bucket: 'b', credentials: { accessKeyId: 'k', secretAccessKey: 's' } })
+export const pending: Promise<S3Object | null> = store.source('k')
+export const signal: typeof clientSignal = clientSignal
+`
+  for (const [label, setting] of Object.entries(settings)) {
+    t.test(`fastify-downloads/s3 type-checks: ${label}, skipLibCheck false`, async (t) => {
+      const dir = files('s3-' + label.replace(/\W+/g, '-'), {
+        'package.json': JSON.stringify({ type: setting.type }),
+        'tsconfig.json': JSON.stringify({ compilerOptions: { ...strict, ...setting.compilerOptions }, files: ['app.ts'] }),
+        'app.ts': s3Types
+      })
+      const result = await exec(tsc, ['-p', dir]).then(() => '', (err: { stdout: string }) => err.stdout)
+      t.equal(result, '', 'no type errors')
+    })
+  }
   t.test('the tarball ships the builds and no tests', async (t) => {
     const { stdout } = await exec(npm, ['pack', '--ignore-scripts', '--dry-run', '--json'], { cwd: repo })
     const paths = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path)
-    for (const path of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json']) t.ok(paths.includes(path), path)
+    for (const path of ['dist/lib/index.js', 'dist/lib/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/lib/s3/index.js', 'dist/lib/s3/index.d.ts', 'dist/cjs/s3/index.js', 'dist/cjs/s3/index.d.ts']) t.ok(paths.includes(path), path)
     t.notOk(paths.some((p) => p.startsWith('test/') || p.startsWith('dist/examples/') || p.startsWith('benchmarks/')), 'no tests, demo or benchmarks')
   })
 }

@@ -1,0 +1,54 @@
+import type { FastifyReply } from 'fastify'
+import { fetchBackend } from './fetch.js'
+import { sdkBackend, type S3ClientLike } from './sdk.js'
+import { storeOver } from './store.js'
+import type { S3Store, S3StoreOptions } from './types.js'
+
+export type { PresignOptions, S3Credentials, S3Object, S3Store, S3StoreOptions, SourceOptions } from './types.js'
+export type { S3ClientLike } from './sdk.js'
+
+/**
+ * An S3-compatible bucket (AWS S3, R2, MinIO, Ceph, Swift's S3 API), signed with SigV4 over Node's fetch.
+ *
+ * @example
+ * const store = s3Store({ endpoint: 'http://127.0.0.1:8080', region: 'us-east-1', bucket: 'reports',
+ *   credentials: { accessKeyId: 'test:tester', secretAccessKey: 'testing' }, forcePathStyle: true })
+ * app.get('/reports/:key', async (req, reply) => {
+ *   const object = await store.source(req.params.key, { signal: clientSignal(reply) })
+ *   if (object === null) return reply.callNotFound()
+ *   return reply.download(object, 'Q3 report.pdf')
+ * })
+ */
+export function s3Store (options: S3StoreOptions): S3Store {
+  return storeOver(fetchBackend(options), options.timeout)
+}
+
+/**
+ * The same store over an @aws-sdk/client-s3 v3 client the app already has (HeadObject, GetObject, and
+ * @aws-sdk/s3-request-presigner for presign()): both are optional peers, loaded on first use.
+ *
+ * @example
+ * import { S3Client } from '@aws-sdk/client-s3'
+ * const store = sdkStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: 'reports' })
+ */
+export function sdkStore (options: { client: S3ClientLike, bucket: string, timeout?: number }): S3Store {
+  return storeOver(sdkBackend(options.client, options.bucket), options.timeout)
+}
+
+/**
+ * A signal that aborts when the client leaves before the response is written: give it to `source()`,
+ * so that a HEAD in flight for a client who is gone stops.
+ *
+ * @example
+ * const object = await store.source(req.params.key, { signal: clientSignal(reply) })
+ */
+export function clientSignal (reply: FastifyReply): AbortSignal {
+  const controller = new AbortController()
+  const raw = reply.raw
+  const leave = (): void => {
+    if (!raw.writableFinished) controller.abort(new Error('the client left before the download started'))
+  }
+  if (raw.destroyed) leave()
+  else raw.once('close', leave)
+  return controller.signal
+}
