@@ -9,7 +9,7 @@ import { plan } from './conditional/plan.js'
 import { FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_INVALID_SOURCE, FST_DOWNLOADS_NOT_FOUND, FST_DOWNLOADS_SOURCE_FAILED } from './errors.js'
 import { sanitizeFilename, type DispositionType } from './http/disposition.js'
 import { memoize, shortString } from './memo.js'
-import { respond, type BodyPlan, type Headers } from './respond.js'
+import { respond, type BodyPlan, type DecidedResponse, type Headers } from './respond.js'
 import { DownloadTracker, responseGone } from './lifecycle/tracker.js'
 import { throttled } from './body/throttle.js'
 import { validateDownloadOptions, withCallOptions, type PluginSettings, type ResolvedOptions } from './options.js'
@@ -75,13 +75,24 @@ function openBody (entity: Entity, body: BodyPlan, options: OpenOptions): Later<
 
 type Step = Later<void>
 
+/** One download in progress: what every step after the options reads. */
+interface Download {
+  readonly reply: FastifyReply
+  readonly type: DispositionType
+  readonly call: Call
+  readonly opts: ResolvedOptions
+  readonly tracker: DownloadTracker
+}
+
 function serve (reply: FastifyReply, settings: PluginSettings, type: DispositionType, call: Call, tracker: DownloadTracker): Step {
   const opts = effectiveOptions(settings, call.options)
   tracker.options(opts.cleanup)
-  return after(toEntity(settings, call, opts), (entity) => serveEntity(reply, entity, type, call, opts, tracker))
+  const download: Download = { reply, type, call, opts, tracker }
+  return after(toEntity(settings, call, opts), (entity) => serveEntity(download, entity))
 }
 
-function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Step {
+function serveEntity (download: Download, entity: Entity): Step {
+  const { reply, type, call, opts, tracker } = download
   // Only a file found is deleted: a path refused (403, 404) never got this far.
   tracker.entity(entity.release, opts.deleteAfter ? entity.file : undefined)
   const request = reply.request
@@ -126,10 +137,10 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
   }
   if (opened instanceof Promise) {
     return unlessGone(reply, opened, destroyBody).then(
-      (body) => sendBody(reply, body, entity, status, headers, opts, tracker),
-      (err: unknown) => reloaded(reply, entity, err, type, call, opts, tracker))
+      (body) => sendBody(download, body, entity, response),
+      (err: unknown) => reloaded(download, entity, err))
   }
-  return sendBody(reply, opened, entity, status, headers, opts, tracker)
+  return sendBody(download, opened, entity, response)
 }
 
 /**
@@ -137,12 +148,12 @@ function serveEntity (reply: FastifyReply, entity: Entity, type: DispositionType
  * header went out: the response is decided once more for the current version. A second change, or a
  * source that cannot reload, is the 503 itself.
  */
-function reloaded (reply: FastifyReply, entity: Entity, err: unknown, type: DispositionType, call: Call, opts: ResolvedOptions, tracker: DownloadTracker): Step {
+function reloaded (download: Download, entity: Entity, err: unknown): Step {
   if ((err as { code?: string }).code !== 'FST_DOWNLOADS_FILE_CHANGED' || entity.reload === undefined) throw openFailure(entity, err)
   entity.release()
-  return unlessGone(reply, entity.reload(tracker), noop).then((fresh) => {
+  return unlessGone(download.reply, entity.reload(download.tracker), noop).then((fresh) => {
     if (fresh === null) throw new FST_DOWNLOADS_NOT_FOUND()
-    return serveEntity(reply, { ...fresh, reload: undefined }, type, call, opts, tracker)
+    return serveEntity(download, { ...fresh, reload: undefined })
   }, (failure: unknown) => { throw openFailure(entity, failure) })
 }
 
@@ -195,7 +206,7 @@ function openFailure (entity: Entity, err: unknown): unknown {
   return err === CLIENT_GONE || !entity.foreign || (err as { statusCode?: number }).statusCode !== undefined ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
 }
 
-function sendBody (reply: FastifyReply, opened: Body, entity: Entity, status: number, headers: Headers, opts: ResolvedOptions, tracker: DownloadTracker): Step {
+function sendBody ({ reply, opts, tracker }: Download, opened: Body, entity: Entity, { status, headers }: DecidedResponse): Step {
   const body = opts.throttle === undefined ? opened : throttled(opened, opts.throttle)
   if (Buffer.isBuffer(body)) {
     tracker.trackBuffer(body.length)
