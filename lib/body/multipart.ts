@@ -5,6 +5,7 @@ import { contentRange } from '../http/content-range.js'
 import { FST_DOWNLOADS_FILE_CHANGED, FST_DOWNLOADS_LENGTH_MISMATCH } from '../errors.js'
 import type { Body, Entity } from '../entity.js'
 import type { OpenOptions } from '../types.js'
+import { after, type Later } from '../later.js'
 
 export interface MultipartLayout {
   boundary: string
@@ -41,13 +42,25 @@ export function multipartLayout (ranges: readonly ByteRange[], size: number, con
   return { boundary, heads, tail, length: length + tail.length }
 }
 
-/** The body of a multipart/byteranges answer: each part's head, then its bytes, then the close delimiter. */
-export function multipartBody (entity: Entity, ranges: readonly ByteRange[], layout: MultipartLayout, options: OpenOptions): Readable {
-  return Readable.from(parts(entity, ranges, layout.heads, layout.tail, options), { objectMode: false })
+/**
+ * The body of a multipart/byteranges answer: each part's head, then its bytes, then the close delimiter.
+ * Without one reader over all ranges, the first range is opened before the headers go out: a store that
+ * answers "another version" (If-Match) then still gets the response decided again for the new one.
+ */
+export function multipartBody (entity: Entity, ranges: readonly ByteRange[], layout: MultipartLayout, options: OpenOptions): Later<Readable> {
+  if (entity.parts !== undefined) return Readable.from(parts(entity, ranges, layout.heads, layout.tail, options, undefined), { objectMode: false })
+  return after(entity.open(ranges[0], options), (first) => {
+    const body = Readable.from(parts(entity, ranges, layout.heads, layout.tail, options, first), { objectMode: false })
+    // A response that ends before the first part is read (the client left) frees it too.
+    if (!Buffer.isBuffer(first)) body.once('close', () => first.destroy())
+    return body
+  })
 }
 
-async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer, options: OpenOptions): AsyncGenerator<Uint8Array> {
-  const reader = entity.parts?.(ranges)
+async function * parts (
+  entity: Entity, ranges: readonly ByteRange[], heads: readonly Buffer[], tail: Buffer, options: OpenOptions, first: Body | undefined
+): AsyncGenerator<Uint8Array> {
+  const reader = first === undefined ? entity.parts?.(ranges) : undefined
   if (reader !== undefined) {
     // One reader over all ranges: the part heads go in when its position crosses into a new range.
     const iterator = reader[Symbol.asyncIterator]()
@@ -66,7 +79,7 @@ async function * parts (entity: Entity, ranges: readonly ByteRange[], heads: rea
   } else {
     for (let i = 0; i < ranges.length; i++) {
       yield heads[i]!
-      yield * exactly(await entity.open(ranges[i], options), ranges[i]!.end - ranges[i]!.start + 1)
+      yield * exactly(i === 0 && first !== undefined ? first : await entity.open(ranges[i], options), ranges[i]!.end - ranges[i]!.start + 1)
     }
   }
   yield tail

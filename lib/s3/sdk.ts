@@ -34,7 +34,8 @@ function answerOf (err: unknown): Answer {
   const e = err as SdkError
   const status = e.$metadata?.httpStatusCode
   if (typeof status !== 'number') throw err
-  return { status, code: e.Code ?? e.name }
+  // A HEAD's error has no body: the SDK names it 'Unknown' (or after the status), which says nothing.
+  return { status, code: e.Code ?? (e.name === undefined || e.name === 'Unknown' ? undefined : e.name) }
 }
 
 /** The store over a user's S3Client. */
@@ -59,8 +60,12 @@ export function sdkBackend (client: S3ClientLike, bucket: string): Backend {
         const input = { Bucket: bucket, Key: key, IfMatch: etag, Range: range === undefined ? undefined : `bytes=${range.start}-${range.end}` }
         const got = await client.send(new GetObjectCommand(input), { abortSignal: signal }) as { Body?: Readable | ReadableStream<Uint8Array>, ContentRange?: string }
         if (got.Body === undefined) return { status: 502, code: 'NoBody' }
-        if (range !== undefined && got.ContentRange === undefined) return { status: 200, code: 'RangeIgnored' }
-        return got.Body instanceof Readable ? got.Body : Readable.fromWeb(got.Body as import('node:stream/web').ReadableStream<Uint8Array>)
+        const body = got.Body instanceof Readable ? got.Body : Readable.fromWeb(got.Body as import('node:stream/web').ReadableStream<Uint8Array>)
+        if (range !== undefined && got.ContentRange === undefined) {
+          body.destroy()
+          return { status: 200, code: 'RangeIgnored' }
+        }
+        return body
       } catch (err) {
         if (signal.aborted) throw err
         return answerOf(err)

@@ -1,4 +1,4 @@
-import type { RangedSource } from '../types.js'
+import type { OpenOptions, RangedSource } from '../types.js'
 import type { DispositionType } from '../http/disposition.js'
 
 /**
@@ -50,6 +50,8 @@ export interface S3Object extends RangedSource {
   readonly mediaType: string | undefined
   /** The last segment of the key: the name suggested when the call gives none. */
   readonly filename: string
+  /** HEADs the key again: the current version (null: gone). The plugin asks it when a GET's If-Match failed. */
+  reload: (options: OpenOptions) => Promise<S3Object | null>
 }
 
 /**

@@ -15,7 +15,7 @@ const changed = async (): Promise<never> => { throw new errorCodes.FST_DOWNLOADS
 
 t.test('a source whose version changed before the headers: reloaded once and served as the new version', async (t) => {
   const fixture = makeFixture()
-  t.teardown(fixture.cleanup)
+  t.teardown(fixture.remove)
   const reloads = { count: 0 }
   const versions = [Buffer.from('version zero'), Buffer.from('the first new version')]
   const base = await appWith(t, fixture.root, (app) => {
@@ -73,7 +73,7 @@ t.test('a source whose version changed before the headers: reloaded once and ser
 
 t.test("open() gets a signal that aborts when the client leaves mid-body, and when the download ends", async (t) => {
   const fixture = makeFixture()
-  t.teardown(fixture.cleanup)
+  t.teardown(fixture.remove)
   const signals: AbortSignal[] = []
   const big = 64 * 1024 * 1024
   const base = await appWith(t, fixture.root, (app) => {
@@ -117,7 +117,7 @@ t.test("open() gets a signal that aborts when the client leaves mid-body, and wh
 
 t.test("Content-Type: the caller's mediaType, then the name's extension, then the store's own, then octet-stream", async (t) => {
   const fixture = makeFixture()
-  t.teardown(fixture.cleanup)
+  t.teardown(fixture.remove)
   const source = (): RangedSource => ({ size: 2, mediaType: 'image/webp', filename: 'photo', open: () => Readable.from([Buffer.from('ab')]) })
   const base = await appWith(t, fixture.root, (app) => {
     app.get('/own', (_req, reply) => reply.download(source()))
