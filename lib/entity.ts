@@ -31,6 +31,8 @@ export interface Entity {
   readonly filename: string
   /** The media type the source knows (a store's metadata), below the caller's and the file name's. */
   readonly mediaType?: string
+  /** The content coding the bytes are in (a store's `gzip` object), for Content-Encoding. */
+  readonly contentEncoding?: string
   /** Opens the whole body, or one inclusive range of it; `signal` aborts when the download is over. */
   open: (range: ByteRange | undefined, options: OpenOptions) => Later<Body>
   /** The current version, after open() found the source changed (FST_DOWNLOADS_FILE_CHANGED); null: gone. */

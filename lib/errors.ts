@@ -38,17 +38,23 @@ export const FST_DOWNLOADS_FILE_CHANGED = createError('FST_DOWNLOADS_FILE_CHANGE
 /** The server is out of file descriptors (EMFILE, ENFILE). Transient: 503 with Retry-After. */
 export const FST_DOWNLOADS_UNAVAILABLE = createError('FST_DOWNLOADS_UNAVAILABLE', 'Too many open files; try again shortly', 503)
 
-/** The object store could not be reached (connection refused or reset, DNS): a gateway failure, 502. */
-export const FST_DOWNLOADS_STORE_UNREACHABLE = createError('FST_DOWNLOADS_STORE_UNREACHABLE', 'The object store could not be reached (bucket %s)', 502)
+// The store errors' messages reach the client: the bucket, the status and the S3 error code go on the
+// error as `bucket`, `status` and `s3Code`, which the log shows and the response does not.
 
-/** The object store did not answer within the store's `timeout`: a gateway failure, 502. */
-export const FST_DOWNLOADS_STORE_TIMEOUT = createError('FST_DOWNLOADS_STORE_TIMEOUT', 'The object store did not answer within %s ms (bucket %s)', 502)
+/** The object store could not be reached (connection refused or reset, DNS): a gateway failure, 502. */
+export const FST_DOWNLOADS_STORE_UNREACHABLE = createError('FST_DOWNLOADS_STORE_UNREACHABLE', 'The object store could not be reached', 502)
+
+/** The object store did not answer (or send a first byte) within the store's `timeout`: a gateway failure, 502. */
+export const FST_DOWNLOADS_STORE_TIMEOUT = createError('FST_DOWNLOADS_STORE_TIMEOUT', 'The object store did not answer in time', 502)
 
 /** The object store refused the credentials or the request (401, 403): the server's configuration, a 502. */
-export const FST_DOWNLOADS_STORE_DENIED = createError('FST_DOWNLOADS_STORE_DENIED', 'The object store refused the request: %s (bucket %s)', 502)
+export const FST_DOWNLOADS_STORE_DENIED = createError('FST_DOWNLOADS_STORE_DENIED', 'The object store refused the request', 502)
 
 /** The object store answered with an error (5xx) or an answer that does not fit the request: a 502. */
-export const FST_DOWNLOADS_STORE_ERROR = createError('FST_DOWNLOADS_STORE_ERROR', 'The object store failed: %s (bucket %s)', 502)
+export const FST_DOWNLOADS_STORE_ERROR = createError('FST_DOWNLOADS_STORE_ERROR', 'The object store failed', 502)
+
+/** The client closed the connection while a store was asked (clientSignal()): nobody is left to answer; logged at info. */
+export const FST_DOWNLOADS_CLIENT_GONE = createError('FST_DOWNLOADS_CLIENT_GONE', 'The client closed the connection before the download started', 499)
 
 /** reply.download()/inline() was called with something that is not a source (a programming error). */
 export const FST_DOWNLOADS_INVALID_SOURCE = createError('FST_DOWNLOADS_INVALID_SOURCE', 'Invalid download source: %s', 500, TypeError)
@@ -87,6 +93,7 @@ export const errorCodes = {
   FST_DOWNLOADS_STORE_TIMEOUT,
   FST_DOWNLOADS_STORE_DENIED,
   FST_DOWNLOADS_STORE_ERROR,
+  FST_DOWNLOADS_CLIENT_GONE,
   FST_DOWNLOADS_INVALID_SOURCE,
   FST_DOWNLOADS_INVALID_OPTION,
   FST_DOWNLOADS_INVALID_ROOT,
@@ -112,4 +119,10 @@ export function fsError (err: NodeJS.ErrnoException): Error {
     default:
       return new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
   }
+}
+
+/** Whether an error is one of the plugin's own (an FST_ code): a DOMException's `code` is a number, so the type is checked. */
+export function isOwnError (err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('FST_')
 }

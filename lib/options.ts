@@ -5,7 +5,7 @@ import { cacheControl } from './http/cache-control.js'
 import { FileCache } from './sources/file/file-cache.js'
 import { normalizeETag } from './http/etag.js'
 import { rootPath } from './path/resolve.js'
-import { callerHeaders } from './respond.js'
+import { callerHeaders } from './http/caller-headers.js'
 import type { CleanupFunction, DotfilesPolicy, DownloadOptions, FastifyDownloadsOptions, ThrottleOptions } from './types.js'
 
 /** Per-call settings after defaults are applied: what the request path reads. */
@@ -105,7 +105,6 @@ export function validateDownloadOptions (opts: object, scope: 'plugin' | 'call' 
   }
 }
 
-// Framing is the plugin's to decide: a caller's value here would corrupt the response.
 // How each resolved field comes from the options: the one place the defaults are written.
 const RESOLVE: { readonly [K in keyof ResolvedOptions]: (opts: DownloadOptions) => ResolvedOptions[K] } = {
   mediaType: (opts) => opts.mediaType,

@@ -63,6 +63,9 @@ function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions):
   return kind.entity(source, { settings, opts, root: call.options?.root })
 }
 
+// What a file or a buffer is opened with: they read no network, and nothing aborts them.
+const LOCAL: OpenOptions = Object.freeze({ signal: new AbortController().signal })
+
 /** Opens the body a response calls for; `options.signal` aborts when the download is over. */
 function openBody (entity: Entity, body: BodyPlan, options: OpenOptions): Later<Body> {
   switch (body.kind) {
@@ -120,6 +123,7 @@ function serveEntity (download: Download, entity: Entity): Step {
     type,
     filename: safeFilename(call.filename ?? entity.filename),
     mediaType: entity.mediaType,
+    contentEncoding: entity.contentEncoding,
     opts,
     app: reply
   })
@@ -131,7 +135,8 @@ function serveEntity (download: Download, entity: Entity): Step {
   }
   let opened: Later<Body>
   try {
-    opened = openBody(entity, planned, tracker)
+    // A file or a buffer reads what it holds: only a foreign source is given a signal (made on first use).
+    opened = openBody(entity, planned, entity.foreign ? tracker.openOptions() : LOCAL)
   } catch (err) {
     throw openFailure(entity, err)
   }
@@ -151,7 +156,8 @@ function serveEntity (download: Download, entity: Entity): Step {
 function reloaded (download: Download, entity: Entity, err: unknown): Step {
   if ((err as { code?: string }).code !== 'FST_DOWNLOADS_FILE_CHANGED' || entity.reload === undefined) throw openFailure(entity, err)
   entity.release()
-  return unlessGone(download.reply, entity.reload(download.tracker), noop).then((fresh) => {
+  download.tracker.entity(noop, undefined)
+  return unlessGone(download.reply, entity.reload(download.tracker.openOptions()), noop).then((fresh) => {
     if (fresh === null) throw new FST_DOWNLOADS_NOT_FOUND()
     return serveEntity(download, { ...fresh, reload: undefined })
   }, (failure: unknown) => { throw openFailure(entity, failure) })

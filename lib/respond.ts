@@ -9,7 +9,6 @@ import { dispositionOfSafe, type DispositionType } from './http/disposition.js'
 import { isActiveContent, knownMediaType, withCharset } from './http/media-type.js'
 import { memoize } from './memo.js'
 import type { ResolvedOptions } from './options.js'
-import type { DownloadOptions } from './types.js'
 
 export type HeaderValue = string | number | string[]
 export type Headers = Record<string, HeaderValue>
@@ -43,6 +42,8 @@ export interface RespondInput {
   filename: string
   /** The source's own media type (a store's metadata), for a name whose extension gives none. */
   mediaType: string | undefined
+  /** The content coding of the stored bytes (a store's gzip object), sent as Content-Encoding. */
+  contentEncoding?: string | undefined
   opts: ResolvedOptions
   /** The reply, as far as respond() reads it: a header the app set before the call wins over the plugin's default. */
   app: { hasHeader: (name: string) => boolean }
@@ -87,6 +88,7 @@ export function respond (input: RespondInput): DecidedResponse {
   headers['content-disposition'] = input.type === 'attachment' ? attachment(input.filename) : inline(input.filename)
   headers['accept-ranges'] = input.rangeable ? 'bytes' : 'none'
   headers['x-content-type-options'] = 'nosniff'
+  if (input.contentEncoding !== undefined) headers['content-encoding'] = input.contentEncoding
   validatorHeaders(input.validators, opts, headers)
   if (input.type === 'inline' && active(type)) headers['content-security-policy'] = 'sandbox'
 
@@ -125,7 +127,7 @@ function contentType (filename: string, source: string | undefined, opts: Resolv
 }
 
 /**
- * The caller's extra headers (framing ones were dropped by callerHeaders() when the options were resolved), then the app's
+ * The caller's extra headers (framing ones were dropped by http/caller-headers.ts when the options were resolved), then the app's
  * own: a header the app set on the reply before the call wins over the plugin's default. A multipart
  * answer's Content-Type is framing (it carries the boundary): the caller's stays on the parts.
  */
@@ -139,24 +141,4 @@ function withCallerAndApp (headers: Headers, opts: ResolvedOptions, app: Respond
     if (app.hasHeader(name)) delete headers[name]
   }
   return headers
-}
-
-// The caller may not frame the body: its length and ranges are the plugin's to decide.
-const FRAMING = new Set(['content-length', 'content-range', 'transfer-encoding'])
-
-/**
- * The caller's `headers` option as withCallerAndApp() applies it: lower-case names, framing ones dropped.
- * Run once per options object, when the options are resolved, so a request pays only for the copy.
- *
- * @example
- * callerHeaders({ 'X-Report': 'q3', 'Content-Length': 1 }) // { 'x-report': 'q3' }
- */
-export function callerHeaders (headers: DownloadOptions['headers']): Headers | undefined {
-  if (headers === undefined) return undefined
-  const out: Headers = {}
-  for (const name in headers) {
-    const lower = name.toLowerCase()
-    if (!FRAMING.has(lower)) out[lower] = headers[name]!
-  }
-  return Object.freeze(out)
 }

@@ -87,6 +87,11 @@ export interface RangedSource {
    * option nor the file name's extension names one.
    */
   mediaType?: string
+  /**
+   * The content coding its bytes are stored in (an object uploaded with `Content-Encoding: gzip`): sent
+   * as Content-Encoding, and `size` and ranges count the encoded bytes (RFC 9110 §8.4).
+   */
+  contentEncoding?: string
   /** The name to suggest when the call gives none (default `download`). */
   filename?: string
   /**

@@ -2,6 +2,11 @@ import mime from 'mime'
 
 const OCTET_STREAM = 'application/octet-stream'
 
+// RFC 9110 §5.6.2 token, and §8.3.1 media-type (type "/" subtype *( OWS ";" OWS parameter )).
+const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+const MEDIA_TYPE = new RegExp(`^${TOKEN}/${TOKEN}(?:[ \\t]*;[ \\t]*${TOKEN}=(?:${TOKEN}|"[^"\\\\\\u0000-\\u001f\\u007f]*"))*$`)
+const CODINGS = new RegExp(`^${TOKEN}(?:[ \\t]*,[ \\t]*${TOKEN})*$`)
+
 /**
  * The Content-Type for a file name: from `mime`, with `; charset=utf-8` on text types (and JSON-like
  * types `mime` marks as text), `application/octet-stream` when unknown.
@@ -33,4 +38,26 @@ const ACTIVE = /^(?:text\/html|application\/xhtml\+xml|image\/svg\+xml|text\/xml
 /** Whether a media type is a document a browser renders with script (HTML, XHTML, SVG, XML). */
 export function isActiveContent (type: string): boolean {
   return ACTIVE.test(type)
+}
+
+/**
+ * A media type a source reported (a store's metadata), if it is exactly one well-formed type: anything
+ * else (a list such as `text/plain, text/html`, which browsers read as its last item; a CR or LF) is
+ * dropped, so no uploader chooses a type the CSP sandbox does not see.
+ *
+ * @example
+ * singleMediaType('text/plain, text/html') // undefined
+ */
+export function singleMediaType (value: string | undefined): string | undefined {
+  return value !== undefined && MEDIA_TYPE.test(value) ? value : undefined
+}
+
+/**
+ * The content codings a source's bytes are stored in (`gzip`), when well-formed and not `identity`.
+ *
+ * @example
+ * contentCodings('gzip') // 'gzip'
+ */
+export function contentCodings (value: string | undefined): string | undefined {
+  return value !== undefined && CODINGS.test(value) && value.toLowerCase() !== 'identity' ? value : undefined
 }

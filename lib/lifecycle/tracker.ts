@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import type { ByteRange } from '../conditional/range.js'
 import type { BodyPlan } from '../respond.js'
-import type { CleanupFunction, DownloadOutcome, OutcomeMessage } from '../types.js'
+import type { CleanupFunction, DownloadOutcome, OpenOptions, OutcomeMessage } from '../types.js'
 import { noop } from '../entity.js'
 import { holdToLength } from '../body/length-guard.js'
 
@@ -74,6 +74,7 @@ export class DownloadTracker {
   #deletePath: string | undefined
   #cleanup: readonly CleanupFunction[]
   #abort: AbortController | undefined
+  #open: OpenOptions | undefined
 
   /** `timed`: the call has cleanup functions (or a subscriber listens), so the outcome's duration is wanted. */
   constructor (reply: FastifyReply, cleanup: readonly CleanupFunction[], timed: boolean) {
@@ -91,6 +92,12 @@ export class DownloadTracker {
     return this.#abort.signal
   }
 
+  /** What a source's open() and reload() are given: the signal alone, not the tracker. */
+  openOptions (): OpenOptions {
+    this.#open ??= Object.freeze({ signal: this.signal })
+    return this.#open
+  }
+
   /** The call's options are known: the cleanup functions to run at the end. */
   options (cleanup: readonly CleanupFunction[]): void {
     this.#cleanup = cleanup
@@ -104,8 +111,9 @@ export class DownloadTracker {
 
   /** The response is decided: the range or ranges it sends, for the outcome. */
   body (plan: BodyPlan): void {
-    if (plan.kind === 'range') this.#range = plan.range
-    else if (plan.kind === 'multipart') this.#ranges = plan.ranges
+    // Decided again after a reload: only the last decision is the outcome's.
+    this.#range = plan.kind === 'range' ? plan.range : undefined
+    this.#ranges = plan.kind === 'multipart' ? plan.ranges : undefined
   }
 
   /**

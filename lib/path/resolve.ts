@@ -2,7 +2,7 @@ import { existsSync, readlinkSync, realpath, stat, type BigIntStats } from 'node
 import { isAbsolute, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
-import { fsError, FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_PATH_FORBIDDEN } from '../errors.js'
+import { fsError, FST_DOWNLOADS_INVALID_OPTION, FST_DOWNLOADS_PATH_FORBIDDEN, isOwnError } from '../errors.js'
 import type { DotfilesPolicy } from '../types.js'
 import { checkDotfiles, relativeInside } from './confine.js'
 
@@ -61,7 +61,7 @@ export async function proveConfined (fd: number, stats: BigIntStats, real: strin
     const now = await statBigAsync(again)
     if (now.dev !== stats.dev || now.ino !== stats.ino) throw new FST_DOWNLOADS_PATH_FORBIDDEN()
   } catch (err) {
-    throw (err as { code?: string }).code?.startsWith('FST_') === true ? err : fsError(err as NodeJS.ErrnoException)
+    throw isOwnError(err) ? err : fsError(err as NodeJS.ErrnoException)
   }
 }
 

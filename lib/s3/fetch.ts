@@ -3,7 +3,7 @@ import { AwsClient } from 'aws4fetch'
 import { Readable } from 'node:stream'
 import { FST_DOWNLOADS_INVALID_OPTION } from '../errors.js'
 import type { ByteRange } from '../types.js'
-import { keyPath, type Answer, type Backend, type Head } from './store.js'
+import { keyPath, sameRange, type Answer, type Backend, type Head } from './store.js'
 import type { S3StoreOptions } from './types.js'
 
 /** The S3 error code of an error body (`<Code>AccessDenied</Code>`): nothing else of it, which may echo the string signed. */
@@ -28,6 +28,11 @@ export function fetchBackend (options: S3StoreOptions): Backend {
   if (typeof credentials?.accessKeyId !== 'string' || typeof credentials.secretAccessKey !== 'string') {
     throw new FST_DOWNLOADS_INVALID_OPTION('credentials', 'must have accessKeyId and secretAccessKey strings')
   }
+  // A key read from a file often ends in a newline: the signed header would be refused with its value (the signature) in the message.
+  for (const part of ['accessKeyId', 'secretAccessKey', 'sessionToken'] as const) {
+    const value = credentials[part]
+    if (value !== undefined && (value === '' || /[\s\u0000-\u001f\u007f]/.test(value))) throw new FST_DOWNLOADS_INVALID_OPTION(`credentials.${part}`, 'must be non-empty, without spaces or control characters')
+  }
   const aws = new AwsClient({ ...credentials, service: 's3', region: options.region, retries: 0 })
   const base = bucketUrl(options)
   const url = (key: string): string => base + keyPath(key)
@@ -35,26 +40,31 @@ export function fetchBackend (options: S3StoreOptions): Backend {
   return {
     bucket,
     async head (key: string, signal: AbortSignal): Promise<Head | Answer> {
-      const response = await fetch(await aws.sign(url(key), { method: 'HEAD' }), { signal })
+      const response = await fetch(await aws.sign(url(key), { method: 'HEAD' }), { signal, redirect: 'manual' })
       if (response.status !== 200) return { status: response.status }
-      const modified = response.headers.get('last-modified')
+      const header = (name: string): string | undefined => response.headers.get(name) ?? undefined
+      const modified = header('last-modified')
       return {
-        size: Number(response.headers.get('content-length')),
-        etag: response.headers.get('etag') ?? '',
-        lastModified: modified === null ? undefined : Date.parse(modified),
-        contentType: response.headers.get('content-type') ?? undefined
+        size: Number(header('content-length') ?? NaN),
+        etag: header('etag'),
+        lastModified: modified === undefined ? undefined : Date.parse(modified),
+        contentType: header('content-type'),
+        contentEncoding: header('content-encoding')
       }
     },
-    async get (key: string, etag: string, range: ByteRange | undefined, signal: AbortSignal) {
-      const headers: Record<string, string> = { 'if-match': etag }
+    async get (key: string, etag: string | undefined, range: ByteRange | undefined, encoded: boolean, signal: AbortSignal) {
+      const headers: Record<string, string> = {}
+      if (etag !== undefined) headers['if-match'] = etag
       if (range !== undefined) headers.range = `bytes=${range.start}-${range.end}`
-      const response = await fetch(await aws.sign(url(key), { method: 'GET', headers }), { signal })
+      // fetch decodes a gzip body whatever it is asked: `identity` in the answer keeps the stored bytes, which size and ranges count.
+      const target = encoded ? `${url(key)}?response-content-encoding=identity` : url(key)
+      const response = await fetch(await aws.sign(target, { method: 'GET', headers }), { signal, redirect: 'manual' })
       const expected = range === undefined ? 200 : 206
-      if (response.status !== expected || response.body === null) {
-        // A 200 to a Range is a store that ignored it: its bytes are not the ones announced.
-        if (response.status === 200) {
+      if (response.status !== expected || response.body === null || (range !== undefined && !sameRange(response.headers.get('content-range'), range))) {
+        // A 200 to a Range is a store that ignored it, a 206 of other bytes one that misread it: neither is what was announced.
+        if (response.status === 200 || response.status === 206) {
           await response.body?.cancel()
-          return { status: 200, code: 'RangeIgnored' }
+          return { status: response.status, code: 'RangeMismatch' }
         }
         return { status: response.status, code: await errorCode(response) }
       }
@@ -65,7 +75,8 @@ export function fetchBackend (options: S3StoreOptions): Backend {
       target.searchParams.set('X-Amz-Expires', String(expiresIn))
       for (const name in query) target.searchParams.set(name, query[name]!)
       const signed = await aws.sign(target.href, { method: 'GET', aws: { signQuery: true } })
-      return signed.url
+      // URLSearchParams writes a space as `+`; the signature was computed over `%20` (RFC 3986), which every store reads alike.
+      return signed.url.replace(/\+/g, '%20')
     }
   }
 }

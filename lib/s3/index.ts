@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify'
+import { FST_DOWNLOADS_CLIENT_GONE } from '../errors.js'
 import { fetchBackend } from './fetch.js'
 import { sdkBackend, type S3ClientLike } from './sdk.js'
 import { storeOver } from './store.js'
@@ -6,6 +7,19 @@ import type { S3Store, S3StoreOptions } from './types.js'
 
 export type { PresignOptions, S3Credentials, S3Object, S3Store, S3StoreOptions, SourceOptions } from './types.js'
 export type { S3ClientLike } from './sdk.js'
+
+/**
+ * The adapter's options: the app's own client, the bucket, and the store's timeout.
+ *
+ * @example
+ * const options: SdkStoreOptions = { client: new S3Client({ region: 'eu-west-1' }), bucket: 'reports', timeout: 10_000 }
+ */
+export interface SdkStoreOptions {
+  client: S3ClientLike
+  bucket: string
+  /** Milliseconds the store has to answer a HEAD or to send a GET's first byte; default 30000. */
+  timeout?: number
+}
 
 /**
  * An S3-compatible bucket (AWS S3, R2, MinIO, Ceph, Swift's S3 API), signed with SigV4 over Node's fetch.
@@ -31,7 +45,7 @@ export function s3Store (options: S3StoreOptions): S3Store {
  * import { S3Client } from '@aws-sdk/client-s3'
  * const store = sdkStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: 'reports' })
  */
-export function sdkStore (options: { client: S3ClientLike, bucket: string, timeout?: number }): S3Store {
+export function sdkStore (options: SdkStoreOptions): S3Store {
   return storeOver(sdkBackend(options.client, options.bucket), options.timeout)
 }
 
@@ -46,7 +60,8 @@ export function clientSignal (reply: FastifyReply): AbortSignal {
   const controller = new AbortController()
   const raw = reply.raw
   const leave = (): void => {
-    if (!raw.writableFinished) controller.abort(new Error('the client left before the download started'))
+    // A 499 (as nginx logs it): Fastify logs a 4xx at info, and nobody is left to send it to.
+    if (!raw.writableFinished) controller.abort(new FST_DOWNLOADS_CLIENT_GONE())
   }
   if (raw.destroyed) leave()
   else raw.once('close', leave)

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream'
+import { FST_DOWNLOADS_INVALID_OPTION } from '../errors.js'
 import type { ByteRange } from '../types.js'
-import type { Answer, Backend, Head } from './store.js'
+import { sameRange, type Answer, type Backend, type Head } from './store.js'
 
 /**
  * As much of an @aws-sdk/client-s3 v3 `S3Client` as the adapter uses: typed here, so that the package
@@ -23,8 +24,12 @@ interface PresignerModule { getSignedUrl: (client: never, command: never, option
 // Loaded on first use: an app that does not use the adapter needs neither package installed.
 let sdk: Promise<SdkModule> | undefined
 let presigner: Promise<PresignerModule> | undefined
-const loadSdk = (): Promise<SdkModule> => (sdk ??= import('@aws-sdk/client-s3' as string) as Promise<SdkModule>)
-const loadPresigner = (): Promise<PresignerModule> => (presigner ??= import('@aws-sdk/s3-request-presigner' as string) as Promise<PresignerModule>)
+const missing = (name: string) => (): never => {
+  throw new FST_DOWNLOADS_INVALID_OPTION('client', `sdkStore() needs ${name} installed (an optional peer dependency)`)
+}
+const loadSdk = (): Promise<SdkModule> => (sdk ??= (import('@aws-sdk/client-s3' as string) as Promise<SdkModule>).catch(missing('@aws-sdk/client-s3')))
+const loadPresigner = (): Promise<PresignerModule> =>
+  (presigner ??= (import('@aws-sdk/s3-request-presigner' as string) as Promise<PresignerModule>).catch(missing('@aws-sdk/s3-request-presigner')))
 
 /**
  * The answer an SDK error stands for, or the error itself (a network failure). The SDK's error objects
@@ -38,7 +43,7 @@ function answerOf (err: unknown): Answer {
   return { status, code: e.Code ?? (e.name === undefined || e.name === 'Unknown' ? undefined : e.name) }
 }
 
-/** The store over a user's S3Client. */
+/** The store over a user's S3Client: the requests are the SDK's, what their answers mean is store.ts's. */
 export function sdkBackend (client: S3ClientLike, bucket: string): Backend {
   return {
     bucket,
@@ -46,24 +51,31 @@ export function sdkBackend (client: S3ClientLike, bucket: string): Backend {
       const { HeadObjectCommand } = await loadSdk()
       try {
         const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal }) as {
-          ContentLength?: number, ETag?: string, LastModified?: Date, ContentType?: string
+          ContentLength?: number, ETag?: string, LastModified?: Date, ContentType?: string, ContentEncoding?: string
         }
-        return { size: head.ContentLength ?? 0, etag: head.ETag ?? '', lastModified: head.LastModified?.getTime(), contentType: head.ContentType }
+        return {
+          size: head.ContentLength ?? NaN,
+          etag: head.ETag,
+          lastModified: head.LastModified?.getTime(),
+          contentType: head.ContentType,
+          contentEncoding: head.ContentEncoding
+        }
       } catch (err) {
         if (signal.aborted) throw err
         return answerOf(err)
       }
     },
-    async get (key: string, etag: string, range: ByteRange | undefined, signal: AbortSignal) {
+    // The SDK hands over the stored bytes as they are (it decodes no Content-Encoding): `encoded` needs nothing here.
+    async get (key: string, etag: string | undefined, range: ByteRange | undefined, _encoded: boolean, signal: AbortSignal) {
       const { GetObjectCommand } = await loadSdk()
       try {
         const input = { Bucket: bucket, Key: key, IfMatch: etag, Range: range === undefined ? undefined : `bytes=${range.start}-${range.end}` }
         const got = await client.send(new GetObjectCommand(input), { abortSignal: signal }) as { Body?: Readable | ReadableStream<Uint8Array>, ContentRange?: string }
         if (got.Body === undefined) return { status: 502, code: 'NoBody' }
         const body = got.Body instanceof Readable ? got.Body : Readable.fromWeb(got.Body as import('node:stream/web').ReadableStream<Uint8Array>)
-        if (range !== undefined && got.ContentRange === undefined) {
+        if (range !== undefined && !sameRange(got.ContentRange, range)) {
           body.destroy()
-          return { status: 200, code: 'RangeIgnored' }
+          return { status: 206, code: 'RangeMismatch' }
         }
         return body
       } catch (err) {

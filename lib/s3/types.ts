@@ -18,7 +18,7 @@ export interface S3StoreOptions {
   credentials: S3Credentials
   /** Address the bucket in the path (`endpoint/bucket/key`, what MinIO, Swift and Ceph want) rather than the host name. Default false. */
   forcePathStyle?: boolean
-  /** Milliseconds the store has to answer a HEAD or to start a GET's body; default 30000. */
+  /** Milliseconds the store has to answer a HEAD or to send a GET's first byte; default 30000 (the rest of the body has no deadline). */
   timeout?: number
 }
 
@@ -48,6 +48,8 @@ export interface S3Object extends RangedSource {
   readonly etag: string
   /** The object's Content-Type, used when neither `mediaType` nor the file name names one. */
   readonly mediaType: string | undefined
+  /** The object's Content-Encoding (an object uploaded gzip-ed): sent on, with the stored bytes as they are. */
+  readonly contentEncoding: string | undefined
   /** The last segment of the key: the name suggested when the call gives none. */
   readonly filename: string
   /** HEADs the key again: the current version (null: gone). The plugin asks it when a GET's If-Match failed. */

@@ -2,6 +2,7 @@ import type { ByteRange } from '../conditional/range.js'
 import { toHttpTime } from '../http/date.js'
 import type { OpenOptions, RangedSource } from '../types.js'
 import { normalizeETag } from '../http/etag.js'
+import { contentCodings, singleMediaType } from '../http/media-type.js'
 import { noop, type Entity } from '../entity.js'
 import { toReadable } from './stream.js'
 
@@ -18,7 +19,8 @@ export function rangedEntity (source: RangedSource): Entity {
     size: source.size,
     etag: source.etag === undefined ? undefined : normalizeETag(source.etag),
     lastModified: modified === undefined ? undefined : toHttpTime(modified instanceof Date ? modified.getTime() : modified),
-    mediaType: source.mediaType,
+    mediaType: singleMediaType(source.mediaType),
+    contentEncoding: contentCodings(source.contentEncoding),
     foreign: true,
     rangeable: true,
     filename: source.filename ?? 'download',

@@ -1,6 +1,6 @@
 import { Readable, Transform } from 'node:stream'
 import type { ReadableStream } from 'node:stream/web'
-import { FST_DOWNLOADS_SOURCE_FAILED } from '../errors.js'
+import { FST_DOWNLOADS_SOURCE_FAILED, isOwnError } from '../errors.js'
 import { noop, type Entity } from '../entity.js'
 
 export function isNodeReadable (value: unknown): value is Readable {
@@ -96,7 +96,7 @@ export function streamEntity (value: Readable | ReadableStream | AsyncIterable<u
 const destroyedEarly = (): Error => new Error('the stream was destroyed before its first byte')
 
 /** A source's error as the answer: the plugin's own (a length mismatch) as it is, any other a 500 with it as the cause. */
-const sourceFailed = (err: Error): Error => (err as { code?: string }).code?.startsWith('FST_DOWNLOADS_') === true ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
+const sourceFailed = (err: Error): Error => isOwnError(err) ? err : new FST_DOWNLOADS_SOURCE_FAILED({ cause: err })
 
 /**
  * Waits for a stream's first chunk (or end), so a source that fails at once gets a clean 500. Returns

@@ -198,8 +198,8 @@ async function suite (s: SwiftStore): Promise<void> {
       statusCode: 502,
       code: 'FST_DOWNLOADS_STORE_DENIED',
       error: 'Bad Gateway',
-      message: `The object store refused the request: HTTP 403 (bucket ${s.bucket})`
-    }, 'Fastify\'s error format, naming the bucket and the status')
+      message: 'The object store refused the request'
+    }, 'Fastify\'s error format: the bucket and the status are for the log, not the client')
 
     // The GET refused: Swift's body carries <StringToSign> and <SignatureProvided>; only its <Code> may leave.
     const get = await request(base, '/get/' + encodeURIComponent(SMALL_KEY))
@@ -209,8 +209,8 @@ async function suite (s: SwiftStore): Promise<void> {
       statusCode: 502,
       code: 'FST_DOWNLOADS_STORE_DENIED',
       error: 'Bad Gateway',
-      message: `The object store refused the request: HTTP 403 SignatureDoesNotMatch (bucket ${s.bucket})`
-    }, 'the S3 error code of the GET\'s body, and nothing else of it')
+      message: 'The object store refused the request'
+    }, 'the GET refused: nothing of the store\'s body reaches the client')
     t.ok(signatures.length >= 1, `the forwarder saw the GET's signature (${signatures.length})`)
     // Confirm the forwarder really passed Swift's echo: the same request signed again is refused with it.
     const echo = await s.request(SMALL_KEY, { secretAccessKey: SECRET })
@@ -220,9 +220,10 @@ async function suite (s: SwiftStore): Promise<void> {
     const errors = lines.filter((l) => l.level === 50)
     t.equal(errors.length, 2, 'one error line per 502')
     for (const line of errors) {
-      t.match(line.err, { code: 'FST_DOWNLOADS_STORE_DENIED' }, 'the error line carries the code')
-      t.ok(JSON.stringify(line).includes(s.bucket), `the error line names the bucket: ${line.msg}`)
+      t.match(line.err, { code: 'FST_DOWNLOADS_STORE_DENIED', bucket: s.bucket, status: 403 }, 'the error line carries the code, the bucket and the status')
     }
+    t.ok(errors.some((line) => (line.err as { s3Code?: string }).s3Code === 'SignatureDoesNotMatch'), 'and the S3 error code of the GET\'s body')
+    t.notOk(bodies.some((body) => body.toString().includes(s.bucket)), 'no response names the bucket')
     noneOf(t, [SECRET, ...FORBIDDEN, ...signatures], lines, bodies)
   })
 
@@ -261,8 +262,8 @@ async function suite (s: SwiftStore): Promise<void> {
       statusCode: 502,
       code: 'FST_DOWNLOADS_STORE_ERROR',
       error: 'Bad Gateway',
-      message: `The object store failed: HTTP 500 InternalError (bucket ${s.bucket})`
-    }, 'a 5xx is FST_DOWNLOADS_STORE_ERROR, with the S3 code alone')
+      message: 'The object store failed'
+    }, 'a 5xx is FST_DOWNLOADS_STORE_ERROR')
     t.ok(signatures.length >= 2, `the echoing store saw the HEAD's and the GET's signatures (${signatures.length})`)
     await waitFor(() => lines.some((l) => l.level === 50), 2000)
     t.ok(lines.some((l) => l.level === 50 && JSON.stringify(l).includes('FST_DOWNLOADS_STORE_ERROR')), 'the 502 was logged as an error')
@@ -330,7 +331,7 @@ async function suite (s: SwiftStore): Promise<void> {
       t.ok(await until(async () => !overlaps(await peers(), during), 2_000),
         `the HEAD's connection closed once the client left (${Date.now() - left} ms; open now: ${[...await peers()].join(', ') || 'none'})`)
       t.ok(await waitFor(() => results.length === 1, 2000), 'source() settled')
-      t.equal(results[0]?.error?.message, 'the client left before the download started', 'source() rejected with clientSignal()\'s reason')
+      t.match(results[0]?.error, { code: 'FST_DOWNLOADS_CLIENT_GONE', statusCode: 499 }, 'source() rejected with clientSignal()\'s reason')
       t.ok(await until(async () => await s.connections() === baseline, UNDICI_IDLE_MS + 2_000),
         `connections() back at the baseline ${baseline} (${await s.connections()} open, ${Date.now() - left} ms)`)
 
@@ -362,7 +363,7 @@ async function suite (s: SwiftStore): Promise<void> {
       statusCode: 502,
       code: 'FST_DOWNLOADS_STORE_TIMEOUT',
       error: 'Bad Gateway',
-      message: `The object store did not answer within 500 ms (bucket ${s.bucket})`
+      message: 'The object store did not answer in time'
     }
     const bodies: Buffer[] = []
     pause()
@@ -422,7 +423,7 @@ async function suite (s: SwiftStore): Promise<void> {
       statusCode: 502,
       code: 'FST_DOWNLOADS_STORE_UNREACHABLE',
       error: 'Bad Gateway',
-      message: `The object store could not be reached (bucket ${s.bucket})`
+      message: 'The object store could not be reached'
     }, 'Fastify\'s error format')
     noneOf(t, FORBIDDEN, lines, [later.body])
   })

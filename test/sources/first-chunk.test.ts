@@ -63,3 +63,16 @@ t.test('a source destroyed with no error before its first byte is the plugin err
   setTimeout(() => later.destroy(), 5)
   await t.rejects(ready as Promise<void>, { code: 'FST_DOWNLOADS_SOURCE_FAILED', cause: { message: /destroyed before its first byte/ } })
 })
+
+t.test('a source that fails with an error whose code is a number (a DOMException AbortError) is a 500, not a crash', async (t) => {
+  const late = new Readable({ read () {} })
+  const ready = firstChunk(late)
+  t.ok(ready instanceof Promise)
+  late.destroy(new DOMException('The operation was aborted', 'AbortError'))
+  await t.rejects(ready as Promise<void>, { code: 'FST_DOWNLOADS_SOURCE_FAILED', statusCode: 500 })
+  const already = new Readable({ read () {} })
+  already.on('error', () => {})
+  already.destroy(new DOMException('The operation was aborted', 'AbortError'))
+  await new Promise((resolve) => setImmediate(resolve))
+  t.throws(() => firstChunk(already), { code: 'FST_DOWNLOADS_SOURCE_FAILED' }, 'also when it failed before the wait')
+})
