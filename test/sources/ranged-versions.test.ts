@@ -4,7 +4,7 @@ import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
 import { Readable } from 'node:stream'
 import t from 'tap'
-import type { ByteRange, OpenOptions, RangedSource } from '../../lib/index.js'
+import type { ByteRange, DownloadOutcome, OpenOptions, RangedSource } from '../../lib/index.js'
 import { errorCodes } from '../../lib/index.js'
 import { appWith, makeFixture } from '../helpers/app.js'
 import { request } from '../helpers/http.js'
@@ -17,6 +17,7 @@ t.test('a source whose version changed before the headers: reloaded once and ser
   const fixture = makeFixture()
   t.teardown(fixture.remove)
   const reloads = { count: 0 }
+  const outcomes: DownloadOutcome[] = []
   const versions = [Buffer.from('version zero'), Buffer.from('the first new version')]
   const base = await appWith(t, fixture.root, (app) => {
     // The HEAD described version 0; the store holds version 1 by the time the GET goes out.
@@ -28,7 +29,7 @@ t.test('a source whose version changed before the headers: reloaded once and ser
         reloads.count++
         return { size: versions[1]!.length, etag: '"v1"', open: async (range?: ByteRange) => Readable.from([range === undefined ? versions[1]! : versions[1]!.subarray(range.start, range.end + 1)]) }
       }
-    }, 'a.txt'))
+    }, 'a.txt', { cleanup: (outcome) => { outcomes.push(outcome) } }))
     app.get('/gone', (_req, reply) => reply.download({
       size: 3, etag: '"x"', open: changed, reload: async () => null
     }, 'a.txt'))
@@ -56,6 +57,15 @@ t.test('a source whose version changed before the headers: reloaded once and ser
   t.equal(ranged.status, 206)
   t.equal(ranged.body.toString(), 'version')
   t.equal(ranged.headers['content-range'], `bytes ${versions[1]!.length - 7}-${versions[1]!.length - 1}/${versions[1]!.length}`)
+
+  // If-Range with the version the client had: the reloaded version fails it, so the whole body, and the outcome says no range.
+  outcomes.length = 0
+  const stale = await request(base, '/obj', { headers: { range: 'bytes=0-3', 'if-range': '"v0"' } })
+  t.equal(stale.status, 200, 'If-Range of the old version: the new one whole')
+  t.equal(stale.body.toString(), 'the first new version')
+  t.ok(await waitFor(() => outcomes.length === 1), 'one outcome')
+  t.equal(outcomes[0]?.range, undefined, "the outcome carries no range: the first decision's is gone")
+  t.equal(outcomes[0]?.bytesSent, versions[1]!.length)
 
   const gone = await request(base, '/gone')
   t.equal(gone.status, 404, 'a version that is gone is a 404')
