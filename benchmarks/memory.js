@@ -7,7 +7,6 @@
 //
 //   node benchmarks/memory.js [--node 22] [--size-gib 2] [--slow-seconds 10] [--slow-rate-mb 20]
 //                             [--contenders fastify-downloads,fastify-static,node-http] [--readme | --no-readme]
-import http from 'node:http'
 import { parseArgs } from 'node:util'
 import { execFileSync } from 'node:child_process'
 import { writeFileSync, mkdirSync } from 'node:fs'
@@ -16,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { ensureFiles, ensureFile, MiB } from './harness/files.js'
 import { contenders as listContenders, BENCH_DIR } from './harness/contenders.js'
 import { startServer, httpGet } from './harness/server.js'
+import { fastDownload, slowDownload } from './harness/downloads.js'
 import { rssBytes, hwmBytes, cpuSeconds, machine, loadAverage } from './harness/proc.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
 import { updateReadme } from './harness/readme.js'
@@ -51,48 +51,6 @@ function sampler (pids) {
   return { peak: () => Math.max(peak, rssBytes(pids)), stop: () => clearInterval(timer) }
 }
 
-/** Reads the whole body as fast as possible, discarding it. */
-function fastDownload (port) {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint()
-    http.get({ host: '127.0.0.1', port, path: `/files/${bigName}`, agent: false }, (res) => {
-      let bytes = 0
-      res.on('data', (c) => { bytes += c.length })
-      res.on('end', () => {
-        const seconds = Number(process.hrtime.bigint() - t0) / 1e9
-        resolve({ status: res.statusCode, bytes, seconds, mbPerSecond: bytes / seconds / 1e6, complete: bytes === size })
-      })
-      res.on('error', reject)
-    }).on('error', reject)
-  })
-}
-
-/** Reads at about `rate` bytes/s with pause/resume for `seconds`, then aborts. */
-function slowDownload (port, rate, seconds) {
-  return new Promise((resolve, reject) => {
-    const t0 = Date.now()
-    const req = http.get({ host: '127.0.0.1', port, path: `/files/${bigName}`, agent: false }, (res) => {
-      let bytes = 0
-      res.on('data', (c) => {
-        bytes += c.length
-        const elapsed = (Date.now() - t0) / 1000
-        if (elapsed >= seconds) {
-          req.destroy()
-          return resolve({ status: res.statusCode, bytes, seconds: elapsed, mbPerSecond: bytes / elapsed / 1e6, aborted: true })
-        }
-        const ahead = bytes / rate - elapsed // seconds of reading we are ahead of the target rate
-        if (ahead > 0) {
-          res.pause()
-          setTimeout(() => res.resume(), ahead * 1000)
-        }
-      })
-      res.on('error', () => {})
-      res.on('end', () => resolve({ status: res.statusCode, bytes, seconds: (Date.now() - t0) / 1000, aborted: false }))
-    })
-    req.on('error', (err) => { if (!req.destroyed) reject(err) })
-  })
-}
-
 async function measure (contender) {
   const server = await startServer({ contender, port: PORT, filesDir, cwd: BENCH_DIR, core: 0 })
   try {
@@ -102,12 +60,12 @@ async function measure (contender) {
     const cpu0 = cpuSeconds(server.pids)
 
     const s1 = sampler(server.pids)
-    const fast = await fastDownload(PORT)
+    const fast = await fastDownload(PORT, `/files/${bigName}`, size)
     s1.stop()
     fast.serverPeakRssBytes = s1.peak()
 
     const s2 = sampler(server.pids)
-    const slow = await slowDownload(PORT, slowRate, slowSeconds)
+    const slow = await slowDownload(PORT, `/files/${bigName}`, slowRate, slowSeconds)
     s2.stop()
     slow.serverPeakRssBytes = s2.peak()
 

@@ -6,7 +6,7 @@
 //                          [--contenders a,b] [--scenarios a,b] [--wrk | --no-wrk] [--wrk-min-bytes N] [--cpu-prof]
 //                          [--readme | --no-readme] [--previous <git ref>] [--name <suffix>]
 //                          [--autocannon-stock]
-import { spawn, execFileSync } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { mkdirSync, writeFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -23,6 +23,7 @@ import { updateReadme } from './harness/readme.js'
 import { nodeBinary, nodeVersion } from './harness/node.js'
 import { libraryBuild } from './harness/library.js'
 import { buildPrevious } from './harness/previous.js'
+import { startLoadgen } from './harness/loadgen-client.js'
 
 const SERVER_CORE = 0
 const LOADGEN_CORE = 1
@@ -81,44 +82,6 @@ const median = (xs) => {
   const v = xs.filter(Number.isFinite).sort((a, b) => a - b)
   if (!v.length) return NaN
   return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2
-}
-
-// ---- the load generator child ------------------------------------------------------------------------
-
-function startLoadgen () {
-  const child = spawn('taskset', ['-c', String(LOADGEN_CORE), process.execPath, 'harness/loadgen.js'], {
-    cwd: BENCH_DIR,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc']
-  })
-  const waiting = new Map()
-  let ready
-  const isReady = new Promise((resolve) => { ready = resolve })
-  child.on('message', (m) => {
-    if (m.type === 'ready') return ready()
-    const w = waiting.get(m.id)
-    if (!w) return
-    if (m.type === 'measure-start') w.onStart()
-    if (m.type === 'result') {
-      waiting.delete(m.id)
-      if (m.error) w.reject(new Error(m.error))
-      else w.resolve(m.result)
-    }
-  })
-  child.on('exit', (code) => {
-    for (const w of waiting.values()) w.reject(new Error(`load generator exited with ${code}`))
-  })
-  let next = 0
-  return {
-    isReady,
-    run (job, onStart) {
-      const id = ++next
-      return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject, onStart })
-        child.send({ ...job, id })
-      })
-    },
-    stop () { child.send({ type: 'exit' }) }
-  }
 }
 
 // ---- probing: does this contender answer the scenario as a correct server would? ----------------------
@@ -281,7 +244,7 @@ async function main () {
   const hwmCheck = JSON.parse(execFileSync(serverNode, ['harness/hwm-check.js', join(filesDir, '1m.bin')], { cwd: BENCH_DIR }).toString())
   log(`[bench] @fastify/send highWaterMark: ${JSON.stringify(hwmCheck)}`)
 
-  const loadgen = startLoadgen()
+  const loadgen = startLoadgen(LOADGEN_CORE)
   await loadgen.isReady
   const cellRuns = new Map()
   for (const c of contenders) for (const s of scenarios) cellRuns.set(`${c.id}/${s.id}`, { runs: [], notes: [] })

@@ -53,3 +53,11 @@ export function ready (name) {
 
 // The runner stops a contender with SIGTERM; exit at once (no graceful close needed for a benchmark).
 process.on('SIGTERM', () => process.exit(0))
+
+/** The bucket the s3-* contenders proxy (benchmarks/s3.js starts a Swift): S3_ENDPOINT and S3_BUCKET, or argv 4 and 5. */
+export const s3 = {
+  endpoint: process.env.S3_ENDPOINT ?? process.argv[4],
+  bucket: process.env.S3_BUCKET ?? process.argv[5],
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'test:tester', secretAccessKey: 'testing' } // Swift tempauth's account:user and key
+}
