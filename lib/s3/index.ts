@@ -19,6 +19,8 @@ export interface SdkStoreOptions {
   bucket: string
   /** Milliseconds the store has to answer a HEAD or to send a GET's first byte; default 30000. */
   timeout?: number
+  /** As S3StoreOptions.metadataMaxAge. */
+  metadataMaxAge?: number
 }
 
 /**
@@ -34,7 +36,7 @@ export interface SdkStoreOptions {
  * })
  */
 export function s3Store (options: S3StoreOptions): S3Store {
-  return storeOver(fetchBackend(options), options.timeout)
+  return storeOver(fetchBackend(options), options.timeout, options.metadataMaxAge)
 }
 
 /**
@@ -46,7 +48,7 @@ export function s3Store (options: S3StoreOptions): S3Store {
  * const store = sdkStore({ client: new S3Client({ region: 'eu-west-1' }), bucket: 'reports' })
  */
 export function sdkStore (options: SdkStoreOptions): S3Store {
-  return storeOver(sdkBackend(options.client, options.bucket), options.timeout)
+  return storeOver(sdkBackend(options.client, options.bucket), options.timeout, options.metadataMaxAge)
 }
 
 /**

@@ -43,6 +43,7 @@ export interface Backend {
 
 const MAX_EXPIRES = 604800
 const DEFAULT_TIMEOUT = 30_000
+const METADATA_ENTRIES = 10_000
 
 export const isAnswer = (value: object): value is Answer => typeof (value as Answer).status === 'number'
 
@@ -125,13 +126,21 @@ export async function withDeadline<T> (bucket: string, timeout: number, signal: 
 }
 
 /** The store a backend reaches: HEAD-made sources that read with If-Match, and presigned URLs. */
-export function storeOver (backend: Backend, timeout = DEFAULT_TIMEOUT): S3Store {
+export function storeOver (backend: Backend, timeout = DEFAULT_TIMEOUT, metadataMaxAge = 0): S3Store {
   const { bucket } = backend
   if (!Number.isInteger(timeout) || timeout < 1) throw new FST_DOWNLOADS_INVALID_OPTION('timeout', 'must be a whole number of milliseconds >= 1')
+  if (!Number.isInteger(metadataMaxAge) || metadataMaxAge < 0) throw new FST_DOWNLOADS_INVALID_OPTION('metadataMaxAge', 'must be a whole number of milliseconds >= 0')
+  // Safe to reuse because every GET carries the ETag in If-Match: a changed object is HEADed again (reload).
+  let heads = new Map<string, { head: Head, until: number }>()
 
-  async function source (key: string, options: SourceOptions = {}): Promise<S3Object | null> {
+  async function source (key: string, options: SourceOptions = {}, fresh = false): Promise<S3Object | null> {
+    if (metadataMaxAge > 0 && !fresh) {
+      const kept = heads.get(key)
+      if (kept !== undefined && kept.until > Date.now()) return object(key, kept.head)
+    }
     const head = addressable(key) ? await withDeadline(bucket, timeout, options.signal, (signal) => backend.head(key, signal)) : { status: 404 }
     if (isAnswer(head)) {
+      heads.delete(key)
       if (head.status !== 404) throw answerFailure(head, bucket)
       if (options.required === true) throw new FST_DOWNLOADS_NOT_FOUND()
       return null
@@ -139,6 +148,11 @@ export function storeOver (backend: Backend, timeout = DEFAULT_TIMEOUT): S3Store
     // Without a length the plugin can frame nothing: a store that sends none is failing.
     if (!Number.isSafeInteger(head.size) || head.size < 0) throw answerFailure({ status: 200, code: 'NoContentLength' }, bucket)
     if (head.lastModified !== undefined && Number.isNaN(head.lastModified)) head.lastModified = undefined
+    if (metadataMaxAge > 0) {
+      // Bounded as lib/memo.ts is: when full it starts over.
+      if (heads.size >= METADATA_ENTRIES) heads = new Map()
+      heads.set(key, { head, until: Date.now() + metadataMaxAge })
+    }
     return object(key, head)
   }
 
@@ -153,7 +167,7 @@ export function storeOver (backend: Backend, timeout = DEFAULT_TIMEOUT): S3Store
       filename: key.slice(key.lastIndexOf('/') + 1) || 'download',
       // A multipart answer opens each range with its own GET: ranges are rarely close, and one covering GET would read the gaps.
       open: (range?: ByteRange, options?: OpenOptions) => read(key, head, range, options?.signal),
-      reload: ({ signal }: OpenOptions) => source(key, { signal })
+      reload: ({ signal }: OpenOptions) => source(key, { signal }, true)
     }
   }
 

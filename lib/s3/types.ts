@@ -20,6 +20,13 @@ export interface S3StoreOptions {
   forcePathStyle?: boolean
   /** Milliseconds the store has to answer a HEAD or to send a GET's first byte; default 30000 (the rest of the body has no deadline). */
   timeout?: number
+  /**
+   * Milliseconds a HEAD's answer stands in for the next source() of the same key (default 0: every call
+   * HEADs). Reads stay exact, as each GET carries its ETag in If-Match and a changed object is HEADed
+   * again; what may be up to this old is a 304, 412 or HEAD answer, and a key deleted meanwhile (a 404
+   * once its GET fails). Saves the store round trip a download otherwise waits for.
+   */
+  metadataMaxAge?: number
 }
 
 /**

@@ -173,3 +173,42 @@ t.test('credentials with a space or a control character are refused when the sto
     t.notMatch(err?.message ?? '', /secret-value|AKID\n/, 'the message does not quote the credential')
   }
 })
+
+t.test('metadataMaxAge: a HEAD stands in for the next downloads of the key; the bytes stay exact', async (t) => {
+  let version = 1
+  const bodyOf = (): Buffer => Buffer.from(`version ${version} of the object`)
+  handlers.set('cached', (req, res) => {
+    const headers = { 'content-length': String(bodyOf().length), etag: `"v${version}"` }
+    if (req.method === 'HEAD') { res.writeHead(200, headers).end(); return }
+    if (req.headers['if-match'] !== undefined && req.headers['if-match'] !== `"v${version}"`) { res.writeHead(412).end(); return }
+    res.writeHead(200, headers).end(bodyOf())
+  })
+  const store = s3Store({ endpoint, region: 'us-east-1', bucket: 'bucket', credentials, forcePathStyle: true, metadataMaxAge: 60_000 })
+  const { base } = await app(t, store)
+  const heads = (): number => seen.filter((r) => r.method === 'HEAD' && r.url === '/bucket/cached').length
+  seen.length = 0
+  t.equal((await request(base, '/o/cached')).body.toString(), 'version 1 of the object')
+  t.equal((await request(base, '/o/cached')).body.toString(), 'version 1 of the object')
+  t.equal(heads(), 1, 'one HEAD for two downloads')
+  version = 2
+  const changed = await request(base, '/o/cached')
+  t.equal(changed.body.toString(), 'version 2 of the object', 'a changed object: the GET fails If-Match, the key is HEADed again')
+  t.equal(changed.headers.etag, '"v2"')
+  t.equal(heads(), 2)
+  t.equal((await request(base, '/o/cached')).headers.etag, '"v2"', 'and the fresh HEAD is the one kept')
+  t.equal(heads(), 2)
+  handlers.delete('cached')
+  const gone = await request(base, '/o/cached')
+  t.equal(gone.status, 404, 'deleted meanwhile: a 404 once its GET fails')
+  t.equal(heads(), 3)
+  t.throws(() => s3Store({ region: 'us-east-1', bucket: 'b', credentials, metadataMaxAge: -1 }), { code: 'FST_DOWNLOADS_INVALID_OPTION' })
+})
+
+t.test('without metadataMaxAge every source() HEADs', async (t) => {
+  handlers.set('uncached', object())
+  const { base } = await app(t, makeStore())
+  seen.length = 0
+  await request(base, '/o/uncached')
+  await request(base, '/o/uncached')
+  t.equal(seen.filter((r) => r.method === 'HEAD').length, 2)
+})
