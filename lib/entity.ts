@@ -33,7 +33,7 @@ export interface Entity {
   readonly mediaType?: string
   /** The content coding the bytes are in (a store's `gzip` object), for Content-Encoding. */
   readonly contentEncoding?: string
-  /** Opens the whole body, or one inclusive range of it; `signal` aborts when the download is over. */
+  /** Opens the whole body, or one inclusive range of it; `signal` aborts when the download ends unfinished. */
   open: (range: ByteRange | undefined, options: OpenOptions) => Later<Body>
   /** The current version, after open() found the source changed (FST_DOWNLOADS_FILE_CHANGED); null: gone. */
   reload?: (options: OpenOptions) => Promise<Entity | null>

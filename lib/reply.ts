@@ -66,7 +66,7 @@ function toEntity (settings: PluginSettings, call: Call, opts: ResolvedOptions):
 // What a file or a buffer is opened with: they read no network, and nothing aborts them.
 const LOCAL: OpenOptions = Object.freeze({ signal: new AbortController().signal })
 
-/** Opens the body a response calls for; `options.signal` aborts when the download is over. */
+/** Opens the body a response calls for; `options.signal` aborts when the download ends unfinished. */
 function openBody (entity: Entity, body: BodyPlan, options: OpenOptions): Later<Body> {
   switch (body.kind) {
     case 'none': return emptyBody()

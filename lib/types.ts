@@ -96,8 +96,8 @@ export interface RangedSource {
   filename?: string
   /**
    * Opens the whole body (no argument) or the inclusive range `start`-`end`: exactly those bytes.
-   * `signal` aborts when the download ends (finished, failed or abandoned by the client): a request
-   * still in flight for it should stop. Throw `FST_DOWNLOADS_FILE_CHANGED` when the store holds
+   * `signal` aborts when the download ends unfinished (the client left, the response failed): a request
+   * still in flight for it should stop (a download written to its end read it to its end). Throw `FST_DOWNLOADS_FILE_CHANGED` when the store holds
    * another version than the one described (an If-Match that failed).
    */
   open: (range?: ByteRange, options?: OpenOptions) => RangedBody | Promise<RangedBody>
@@ -115,7 +115,7 @@ export interface RangedSource {
  * const open = (range?: ByteRange, { signal }: OpenOptions = { signal: AbortSignal.timeout(30_000) }) => fetch(url, { signal })
  */
 export interface OpenOptions {
-  /** Aborts when the download is over, or the client left. */
+  /** Aborts when the download ends unfinished: the client left, or the response failed. */
   readonly signal: AbortSignal
 }
 

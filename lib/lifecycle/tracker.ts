@@ -84,8 +84,8 @@ export class DownloadTracker {
   }
 
   /**
-   * Aborts when the download ends, finished or not: what a source still reads for it (a store's GET)
-   * is for nobody. Made on first use: a file or a buffer never asks.
+   * Aborts when the download ends unfinished (the client left, the response failed): what a source
+   * still reads for it (a store's GET) is for nobody. Made on first use: a file or a buffer never asks.
    */
   get signal (): AbortSignal {
     this.#abort ??= new AbortController()
@@ -167,7 +167,8 @@ export class DownloadTracker {
     const finished = !this.#cut && (this.#finished || wroteAll(this.#reply))
     // Before settle() the cleanup functions and the file to delete may not be known yet: keep the outcome.
     if (!this.#settled || this.#wantsOutcome(finished)) this.#outcome = this.#outcomeNow(finished)
-    this.#abort?.abort()
+    // A download written to its end read its source to the end: aborting it then could only cost a kept-alive connection.
+    if (!finished) this.#abort?.abort()
     if (this.#settled) this.#finalize()
   }
 

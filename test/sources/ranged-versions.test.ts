@@ -81,7 +81,7 @@ t.test('a source whose version changed before the headers: reloaded once and ser
   t.equal(reloads.count, 1, 'reload() asked once only')
 })
 
-t.test("open() gets a signal that aborts when the client leaves mid-body, and when the download ends", async (t) => {
+t.test("open() gets a signal that aborts when the client leaves mid-body, not after a download written to its end", async (t) => {
   const fixture = makeFixture()
   t.teardown(fixture.remove)
   const signals: AbortSignal[] = []
@@ -122,7 +122,8 @@ t.test("open() gets a signal that aborts when the client leaves mid-body, and wh
 
   const small = await request(base, '/small')
   t.equal(small.body.toString(), 'hello')
-  t.ok(await waitFor(() => signals[1]!.aborted), 'aborted at the end of a finished download too: nothing reads for it any more')
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  t.equal(signals[1]!.aborted, false, 'a finished download read its source to the end: aborting would only cost a kept-alive connection')
 })
 
 t.test("Content-Type: the caller's mediaType, then the name's extension, then the store's own, then octet-stream", async (t) => {
