@@ -5,7 +5,8 @@ import downloads from '../../dist/lib/index.js'
 import { s3Store } from '../../dist/lib/s3/index.js'
 import { filesDir, port, ready, s3 } from './common.js'
 
-const store = s3Store({ ...s3, forcePathStyle: true })
+// METADATA_MAX_AGE (ms): the HEAD's answer kept for the next downloads of a key (s3Store's metadataMaxAge).
+const store = s3Store({ ...s3, forcePathStyle: true, metadataMaxAge: Number(process.env.METADATA_MAX_AGE ?? 0) })
 const app = Fastify({ logger: false })
 await app.register(downloads, { root: filesDir }) // root is required; no file is served here
 
