@@ -42,6 +42,21 @@ function logsDebug (log: FastifyReply['log']): boolean {
 }
 
 /**
+ * What a source's open() gets: the download's signal, made when the source reads it (a stream source,
+ * foreign too, never does), and nothing else of the tracker. A class: one fixed shape, no per-call closure.
+ */
+class Opening implements OpenOptions {
+  readonly #tracker: DownloadTracker
+  constructor (tracker: DownloadTracker) {
+    this.#tracker = tracker
+  }
+
+  get signal (): AbortSignal {
+    return this.#tracker.signal
+  }
+}
+
+/**
  * The life of one download, from the call of download()/inline() to the end of the response. It ends
  * exactly once, on whichever comes first of onResponse and the raw response's `close` (which also
  * fires when the client walks away mid-body, where onResponse may not), or at once when the client had
@@ -94,7 +109,7 @@ export class DownloadTracker {
 
   /** What a source's open() and reload() are given: the signal alone, not the tracker. */
   openOptions (): OpenOptions {
-    this.#open ??= Object.freeze({ signal: this.signal })
+    this.#open ??= new Opening(this)
     return this.#open
   }
 
