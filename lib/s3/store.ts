@@ -45,14 +45,14 @@ const MAX_EXPIRES = 604800
 const DEFAULT_TIMEOUT = 30_000
 const METADATA_ENTRIES = 10_000
 
-export const isAnswer = (value: object): value is Answer => typeof (value as Answer).status === 'number'
+const isAnswer = (value: object): value is Answer => typeof (value as Answer).status === 'number'
 
 /**
  * Whether a key can be addressed in a URL as itself: a `.` or `..` segment would be resolved away by
  * the URL parser (also when percent-encoded), reaching another key or another bucket; a lone
  * surrogate cannot be percent-encoded.
  */
-export function addressable (key: string): boolean {
+function addressable (key: string): boolean {
   if (typeof key !== 'string' || key === '' || !key.isWellFormed() || Buffer.byteLength(key) > 1024) return false
   for (const segment of key.split('/')) {
     if (segment === '.' || segment === '..') return false
@@ -72,7 +72,7 @@ export function keyPath (key: string): string {
 }
 
 /** An answer the plugin did not ask for, as the 502 it is; the S3 error code names what went wrong, never a signature. */
-export function answerFailure (answer: Answer, bucket: string): Error {
+function answerFailure (answer: Answer, bucket: string): Error {
   const detail = { bucket, status: answer.status, s3Code: answer.code }
   if (answer.status === 401 || answer.status === 403) return Object.assign(new FST_DOWNLOADS_STORE_DENIED(), detail)
   return Object.assign(new FST_DOWNLOADS_STORE_ERROR(), detail)
@@ -100,7 +100,7 @@ async function firstByte (body: Readable): Promise<void> {
  * FST_DOWNLOADS_STORE_UNREACHABLE; the caller's abort is passed on as it is (nobody waits for a 502).
  * A body goes on under the caller's signal until it closes.
  */
-export async function withDeadline<T> (bucket: string, timeout: number, signal: AbortSignal | undefined, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withDeadline<T> (bucket: string, timeout: number, signal: AbortSignal | undefined, request: (signal: AbortSignal) => Promise<T>): Promise<T> {
   signal?.throwIfAborted()
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeout)
